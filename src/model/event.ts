@@ -1,0 +1,45 @@
+/**
+ * One kernel log record, as DESIGN.md §2 defines it (schemas/kernel-log-event.avsc).
+ * Times are integers: `ts` is microseconds since the Unix epoch (event time), `uptimeUs` the
+ * kernel's own `[  123.456789]` stamp in microseconds since boot.
+ */
+export interface KernelLogEvent {
+  host: string;
+  boot_id: string | null;
+  /** event time, µs since the epoch */
+  ts: number;
+  /** kernel time since boot in µs, from the `[  123.456789]` stamp */
+  uptime_us: number | null;
+  /** kmsg sequence number */
+  seq: number | null;
+  /** syslog level 0..7 */
+  priority: number | null;
+  /** record text without transport prefixes; may hold several lines */
+  message: string;
+  arch: string | null;
+  kernel_release: string | null;
+  source: string | null;
+  /**
+   * printk caller id (`T123` for a task, `C4` for a CPU in interrupt context) when the transport
+   * carried one (CONFIG_PRINTK_CALLER). An optional addition to DESIGN.md §2: it lets the
+   * assembler keep one report's lines apart from another CPU's interleaved lines.
+   */
+  caller: string | null;
+}
+
+/** Builds an event with every optional field null; for adapters and tests. */
+export function makeEvent(
+  fields: Pick<KernelLogEvent, 'host' | 'ts' | 'message'> & Partial<KernelLogEvent>,
+): KernelLogEvent {
+  return {
+    boot_id: null,
+    uptime_us: null,
+    seq: null,
+    priority: null,
+    arch: null,
+    kernel_release: null,
+    source: null,
+    caller: null,
+    ...fields,
+  };
+}
