@@ -1,0 +1,17 @@
+import { startBroker } from './broker.js';
+
+// `node --import tsx scripts/kafka/start.ts`: runs a test broker until Ctrl-C, for trying the
+// pipeline by hand (KAFKA_VERSION selects the release).
+const broker = await startBroker({ log: (line) => console.error(line) });
+console.log(`Apache Kafka ${broker.version}`);
+console.log(`KAFKA_BOOTSTRAP=${broker.bootstrap}`);
+console.log(`KAFKA_SASL_BOOTSTRAP=${broker.saslBootstrap}`);
+for (const u of broker.scram) console.log(`SCRAM user ${u.username} / ${u.password} (${u.mechanism})`);
+console.log('Ctrl-C stops the broker.');
+const keepAlive = setInterval(() => undefined, 60_000);
+const stop = (): void => {
+  clearInterval(keepAlive);
+  void broker.stop().then(() => process.exit(0));
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
