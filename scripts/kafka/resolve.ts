@@ -102,12 +102,3 @@ export function ensureKafkaJars(version: string, env: NodeJS.ProcessEnv = proces
 export function jarCount(libsDir: string): number {
   return readdirSync(libsDir).filter((f) => f.endsWith('.jar')).length;
 }
-
-// `node --import tsx scripts/kafka/resolve.ts` fetches the jars ahead of the tests (used by .ci/run).
-if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const version = selectedKafkaVersion();
-  const started = Date.now();
-  const jars = ensureKafkaJars(version);
-  const how = jars.downloaded ? `resolved with Maven in ${Date.now() - started} ms` : 'already cached';
-  console.log(`Kafka ${version}: ${jarCount(jars.libsDir)} jars in ${jars.libsDir} (${how})`);
-}
