@@ -28,7 +28,9 @@ go_tool() {
   local bin="$TOOLS_BIN/$name"
   # `go version -m` reads the module version built into the binary (go install sets no -ldflags,
   # so the tools' own version commands print "development" or a short version).
-  if [[ -x "$bin" ]] && go version -m "$bin" 2>/dev/null | grep -Eq "^[[:space:]]+mod[[:space:]]+[^[:space:]]+[[:space:]]+$version[[:space:]]"; then
+  local built=""
+  [[ -x "$bin" ]] && built="$(go version -m "$bin" 2>/dev/null || true)"
+  if grep -Eq "^[[:space:]]+mod[[:space:]]+[^[:space:]]+[[:space:]]+$version[[:space:]]" <<<"$built"; then
     log "$name $version already built: $bin"
     return
   fi
