@@ -118,6 +118,51 @@ describe('the integration test broker', () => {
     expect(committedTotal).toBe(TOTAL);
   });
 
+  it('runs transactions: a read_committed consumer sees committed records and never aborted ones', async () => {
+    const topic = uniqueTopic('smoke-tx');
+    await createTopic(admin, topic, 1);
+    const producer = kafka.producer({
+      transactionalId: uniqueTopic('smoke-tx-id'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    const aborted = await producer.transaction();
+    await aborted.send({ topic, messages: [{ key: 'host-a', value: 'aborted' }] });
+    await aborted.abort();
+    const committed = await producer.transaction();
+    await committed.send({
+      topic,
+      messages: [
+        { key: 'host-a', value: 'committed-1' },
+        { key: 'host-a', value: 'committed-2' },
+      ],
+    });
+    await committed.commit();
+    await producer.disconnect();
+
+    const seen: string[] = [];
+    const consumer = kafka.consumer({ groupId: uniqueTopic('smoke-tx-group'), readUncommitted: false });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push(message.value?.toString('utf8') ?? '');
+      },
+    });
+    try {
+      await waitFor(() => seen.length >= 2, 60_000, 'the committed records');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      await consumer.disconnect();
+    }
+    expect(seen).toEqual(['committed-1', 'committed-2']);
+    // Aborted data and both transaction markers still take offsets in the log.
+    const [end] = await admin.fetchTopicOffsets(topic);
+    expect(Number(end?.high)).toBe(5);
+  });
+
   it('accepts the SCRAM-SHA-256 and SCRAM-SHA-512 test users on the SASL listener and refuses a wrong password', async () => {
     for (const mechanism of ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const) {
       const good = new Kafka(scramConfig(mechanism, { clientId: `smoke-${mechanism}` })).admin();
