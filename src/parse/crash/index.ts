@@ -3,6 +3,8 @@
  * the pipeline call only these functions). Everything here is pure and never throws on input.
  */
 import type { CrashKind, ReportAnalysis } from '../../model/crash.js';
+import { analyzeReportLines } from './analyze.js';
+import { findStart, startKind } from './start.js';
 
 export interface ReportStart {
   kind: CrashKind;
@@ -14,38 +16,35 @@ export interface ReportStart {
    * When no report is open it starts one of its own.
    */
   secondary: boolean;
+  /**
+   * Inside an open report this line is not a second report (syzkaller's report-start ignores:
+   * panics, `invalid opcode: 0000`, `Internal error:`, `PANIC: double fault`, netdev refcount waits).
+   */
+  noSplit: boolean;
 }
 
 /** Does this line (transport prefixes removed) start a crash report? */
 export function matchReportStart(text: string): ReportStart | null {
-  if (text.startsWith('Kernel panic - not syncing: ')) return { kind: 'PANIC', id: 'panic', secondary: true };
-  if (/^(?:Oops: |Internal error: |BUG: |kernel BUG at |WARNING: |general protection fault)/.test(text)) {
-    return { kind: 'OOPS', id: 'stub', secondary: false };
-  }
-  return null;
+  const m = findStart(text);
+  if (m === null) return null;
+  const g = m.group;
+  return {
+    kind: startKind(text, m),
+    id: g.id,
+    secondary: g.secondary?.test(text) ?? false,
+    noSplit: g.noSplit?.test(text) ?? false,
+  };
 }
 
 /** Does this line end the report it belongs to (`---[ end trace ...`, `---[ end Kernel panic ...`)? */
 export function isReportEnd(text: string): boolean {
-  return text.startsWith('---[ end ');
+  return text.startsWith('---[ end trace') || text.startsWith('---[ end Kernel panic');
 }
 
 /** Titles, frames, taint and flags of one report, from its lines (first line = the start line). */
 export function analyzeReport(lines: readonly string[]): ReportAnalysis {
-  const first = lines[0] ?? '';
-  return {
-    kind: 'OTHER',
-    title: first.slice(0, 120),
-    altTitles: [],
-    type: '',
-    guiltyFrame: null,
-    frames: [],
-    taint: null,
-    kernelRelease: null,
-    corrupted: false,
-    panicked: first.startsWith('Kernel panic'),
-    hwSignature: false,
-    inPoisonHandler: false,
-    pfns: [],
-  };
+  return analyzeReportLines(lines);
 }
+
+export { normalizeFrame } from './facts.js';
+export { titleType } from './title.js';
