@@ -1,0 +1,355 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BOOT_A,
+  BOOT_B,
+  C,
+  crash,
+  ctx,
+  edacUe,
+  ghes,
+  H,
+  HOUR,
+  M,
+  marker,
+  MIN,
+  mfAlreadyPoisonedOld,
+  mfVerdict,
+  mceRecord,
+  obs01Fault,
+  run,
+  SEC,
+  T0,
+} from './builders.js';
+
+const PFN = 0x40272d;
+
+describe('rule 2: poison correlated', () => {
+  it('links the obs-01 d_lookup abort 67 s after an Ignored get-hwpoison page, HIGH, with the evidence', () => {
+    const out = run([...obs01Fault(T0), C(crash(T0 + 67_348_507))], ctx());
+    expect(out.verdicts).toHaveLength(1);
+    const v = out.verdicts[0]!;
+    expect([v.category, v.reason, v.confidence, v.revision]).toEqual([
+      'HARDWARE',
+      'POISON_CORRELATED',
+      'HIGH',
+      0,
+    ]);
+    expect(v.guilty_frame).toBe('d_lookup');
+    expect(v.evidence).toHaveLength(1);
+    const e = v.evidence[0]!;
+    expect(e.pfn).toBe(PFN);
+    expect(e.phys_addr).toBe(0x40272d5080);
+    expect(e.page_type).toBe('get hwpoison page');
+    expect(e.result).toBe('Ignored');
+    expect(e.source).toBe('MEMORY_FAILURE');
+    expect(e.ts).toBe(T0);
+    expect(e.seconds_before).toBeCloseTo(67.348507, 6);
+    expect(e.same_boot).toBe(true);
+    expect(e.line).toBe('Memory failure: 0x40272d: recovery action for get hwpoison page: Ignored');
+  });
+
+  it('folds GHES, EDAC, unhandlable, the verdict and an already-poisoned duplicate into one DRAIN event', () => {
+    const out = run(
+      [
+        ...obs01Fault(T0),
+        H(mfVerdict(PFN, 'already poisoned page', 'Failed', { ts: T0 + 400_000 })),
+        { type: 'advance', wm: T0 + 5 * SEC },
+      ],
+      ctx(),
+      { flush: false },
+    );
+    expect(out.hostEvents).toHaveLength(1);
+    const ev = out.hostEvents[0]!;
+    expect(ev.advice).toBe('DRAIN');
+    expect(ev.reports).toBe(5);
+    expect(ev.pfn).toBe(PFN);
+    expect(ev.page_type).toBe('get hwpoison page');
+    expect(ev.boot_id).toBe(BOOT_A);
+    expect(ev.synthetic).toBe(false);
+    expect(out.state.incidents).toHaveLength(1);
+  });
+
+  it('gives HIGH at exactly highWithinMs and MEDIUM one microsecond later', () => {
+    const c = ctx();
+    const at = run([...obs01Fault(T0), C(crash(T0 + 10 * MIN))], c).verdicts[0]!;
+    const after = run([...obs01Fault(T0), C(crash(T0 + 10 * MIN + 1))], c).verdicts[0]!;
+    expect([at.reason, at.confidence]).toEqual(['POISON_CORRELATED', 'HIGH']);
+    expect([after.reason, after.confidence]).toEqual(['POISON_CORRELATED', 'MEDIUM']);
+  });
+
+  it('links at exactly horizonMs and not one microsecond later', () => {
+    const c = ctx();
+    const at = run([...obs01Fault(T0), C(crash(T0 + 72 * HOUR))], c).verdicts[0]!;
+    const after = run([...obs01Fault(T0), C(crash(T0 + 72 * HOUR + 1))], c).verdicts[0]!;
+    expect(at.reason).toBe('POISON_CORRELATED');
+    expect(after.reason).toBe('UNMATCHED');
+    expect(after.evidence).toEqual([]);
+  });
+
+  it('gives HIGH after highWithinMs when the crash names the poisoned page', () => {
+    const v = run([...obs01Fault(T0), C(crash(T0 + 2 * HOUR, { pfns: [PFN] }))], ctx()).verdicts[0]!;
+    expect([v.reason, v.confidence]).toEqual(['POISON_CORRELATED', 'HIGH']);
+  });
+
+  it('does not link poison reported after the crash', () => {
+    const out = run([C(crash(T0 - 5 * SEC)), ...obs01Fault(T0)], ctx());
+    expect(out.verdicts).toHaveLength(1);
+    expect(out.verdicts[0]!.reason).toBe('UNMATCHED');
+  });
+
+  it('lists poison from before a reboot as LOW evidence without changing the bucket', () => {
+    const out = run([...obs01Fault(T0), C(crash(T0 + 30 * MIN, {}, { bootId: BOOT_B }))], ctx());
+    const v = out.verdicts[0]!;
+    expect([v.category, v.reason, v.confidence]).toEqual(['NEW_CRASH', 'UNMATCHED', 'LOW']);
+    expect(v.evidence).toHaveLength(1);
+    expect(v.evidence[0]!.same_boot).toBe(false);
+    expect(v.evidence[0]!.confidence).toBe('LOW');
+  });
+
+  it('sees a reboot between poison and crash from an uptime reset when boot_id is missing', () => {
+    const out = run(
+      [
+        ...obs01Fault(T0, PFN, { bootId: null, uptimeUs: 88_690_478_913 }),
+        M(
+          marker('BOOT', 'Linux version 6.16.1-0_fbk2 (builder@host) #1 SMP', {
+            ts: T0 + 10 * MIN,
+            bootId: null,
+            uptimeUs: 0,
+          }),
+        ),
+        C(crash(T0 + 20 * MIN, {}, { bootId: null, uptimeUs: 600_000_000 })),
+      ],
+      ctx(),
+    );
+    expect(out.verdicts[0]!.reason).toBe('UNMATCHED');
+    expect(out.verdicts[0]!.evidence[0]!.same_boot).toBe(false);
+  });
+
+  it('treats a recovered user page as no evidence and advises REPLACE_AT_MAINTENANCE', () => {
+    const out = run(
+      [
+        H(ghes(PFN * 4096, 'uncorrected', { ts: T0 })),
+        H(mfVerdict(PFN, 'dirty LRU page', 'Recovered', { ts: T0 + 5_000 })),
+        C(crash(T0 + MIN)),
+      ],
+      ctx(),
+    );
+    expect(out.verdicts[0]!.reason).toBe('UNMATCHED');
+    expect(out.hostEvents.map((e) => e.advice)).toEqual(['REPLACE_AT_MAINTENANCE']);
+  });
+
+  it('counts an uncorrected GHES record with no verdict as unrecovered once it settles', () => {
+    const out = run([H(ghes(PFN * 4096, 'uncorrected', { ts: T0 })), C(crash(T0 + MIN))], ctx());
+    expect(out.verdicts[0]!.reason).toBe('POISON_CORRELATED');
+    expect(out.verdicts[0]!.evidence[0]!.result).toBe('Reported');
+    expect(out.hostEvents[0]!.advice).toBe('MONITOR');
+  });
+
+  it('gives the same verdict whether the crash is evaluated before or after a Recovered line inside the settle window', () => {
+    // crash between the GHES record and its Recovered verdict (5 ms later)
+    const inside = run(
+      [
+        H(ghes(PFN * 4096, 'uncorrected', { ts: T0 })),
+        C(crash(T0 + 2_000)),
+        H(mfVerdict(PFN, 'dirty LRU page', 'Recovered', { ts: T0 + 5_000 })),
+      ],
+      ctx(),
+    );
+    const after = run(
+      [
+        H(ghes(PFN * 4096, 'uncorrected', { ts: T0 })),
+        H(mfVerdict(PFN, 'dirty LRU page', 'Recovered', { ts: T0 + 5_000 })),
+        C(crash(T0 + 2_000)),
+      ],
+      ctx(),
+    );
+    expect(inside.verdicts).toHaveLength(1);
+    expect(inside.verdicts[0]!.reason).toBe('UNMATCHED');
+    expect(after.verdicts.map((v) => [v.reason, v.revision])).toEqual([['UNMATCHED', 0]]);
+  });
+
+  it('ignores corrected errors as evidence', () => {
+    const out = run([H(mceRecord(PFN * 4096, 'corrected', { ts: T0 })), C(crash(T0 + MIN))], ctx());
+    expect(out.verdicts[0]!.reason).toBe('UNMATCHED');
+    expect(out.state.incidents).toBeUndefined();
+  });
+});
+
+describe('synthetic poison', () => {
+  it('is not evidence and gives a MONITOR event flagged synthetic', () => {
+    const out = run(
+      [
+        M(
+          marker('INJECTION', `Injecting memory failure at pfn ${'0x' + PFN.toString(16)}`, {
+            ts: T0 - 100,
+            pfn: PFN,
+          }),
+        ),
+        H(mfVerdict(PFN, 'reserved kernel page', 'Ignored', { ts: T0 })),
+        C(crash(T0 + MIN)),
+      ],
+      ctx(),
+    );
+    expect(out.verdicts[0]!.reason).toBe('UNMATCHED');
+    expect(out.hostEvents.map((e) => [e.advice, e.synthetic])).toEqual([['MONITOR', true]]);
+  });
+
+  it('is evidence with trustSynthetic', () => {
+    const out = run(
+      [H(mfVerdict(PFN, 'reserved kernel page', 'Ignored', { ts: T0, synthetic: true })), C(crash(T0 + MIN))],
+      ctx({ trustSynthetic: true }),
+    );
+    expect(out.verdicts[0]!.reason).toBe('POISON_CORRELATED');
+    expect(out.hostEvents[0]!.advice).toBe('DRAIN');
+  });
+
+  it('marks poison near a pfn-less `MCE exception done` marker as synthetic', () => {
+    const out = run(
+      [
+        H(mceRecord(0x8a398a400, 'uncorrected', { ts: T0, uptimeUs: 500 * SEC })),
+        M(
+          marker('INJECTION', 'MCE exception done on CPU 3', { ts: T0 + 1_000, uptimeUs: 500 * SEC + 1_000 }),
+        ),
+        C(crash(T0 + MIN)),
+      ],
+      ctx(),
+    );
+    expect(out.verdicts[0]!.reason).toBe('UNMATCHED');
+    expect(out.hostEvents[0]!.synthetic).toBe(true);
+  });
+});
+
+describe('rule 3 and boot-time machine checks', () => {
+  it('classifies taint M without poison as TAINT_MACHINE_CHECK MEDIUM', () => {
+    const v = run([C(crash(T0, { taint: 'GME' }))], ctx()).verdicts[0]!;
+    expect([v.category, v.reason, v.confidence]).toEqual(['HARDWARE', 'TAINT_MACHINE_CHECK', 'MEDIUM']);
+  });
+
+  it('attributes a machine check printed in the first seconds of a boot to the previous boot', () => {
+    const out = run(
+      [
+        M(
+          marker('BOOT', 'Linux version 6.8.0-45-generic (buildd@lcy02) #45-Ubuntu SMP', {
+            ts: T0,
+            bootId: BOOT_A,
+            uptimeUs: 0,
+          }),
+        ),
+        C(crash(T0 + HOUR, {}, { bootId: BOOT_A })),
+        M(
+          marker('BOOT', 'Linux version 6.8.0-45-generic (buildd@lcy02) #45-Ubuntu SMP', {
+            ts: T0 + 2 * HOUR,
+            bootId: BOOT_B,
+            uptimeUs: 0,
+          }),
+        ),
+        H(
+          mceRecord(0x8a398a400, 'uncorrected', {
+            ts: T0 + 2 * HOUR + 2 * SEC,
+            bootId: BOOT_B,
+            uptimeUs: 2 * SEC,
+          }),
+        ),
+        C(crash(T0 + 3 * HOUR, {}, { bootId: BOOT_B })),
+      ],
+      ctx(),
+      { flush: false },
+    );
+    const inB = out.verdicts.find((v) => v.boot_id === BOOT_B)!;
+    expect(inB.reason).toBe('UNMATCHED');
+    expect(inB.evidence.map((e) => [e.same_boot, e.confidence])).toEqual([[false, 'LOW']]);
+    expect(out.state.incidents![0]!.boot).toBe(out.state.boot - 1);
+  });
+
+  it('uses a boot-time machine check as evidence for the previous boot crash reported after the reboot', () => {
+    const out = run(
+      [
+        M(
+          marker('BOOT', 'Linux version 6.8.0-45-generic (buildd@lcy02) #45-Ubuntu SMP', {
+            ts: T0,
+            bootId: BOOT_A,
+            uptimeUs: 0,
+          }),
+        ),
+        M(
+          marker('BOOT', 'Linux version 6.8.0-45-generic (buildd@lcy02) #45-Ubuntu SMP', {
+            ts: T0 + 2 * MIN,
+            bootId: BOOT_B,
+            uptimeUs: 0,
+          }),
+        ),
+        H(
+          mceRecord(0x8a398a400, 'uncorrected', {
+            ts: T0 + 2 * MIN + 2 * SEC,
+            bootId: BOOT_B,
+            uptimeUs: 2 * SEC,
+          }),
+        ),
+        // kdump/pstore ships the previous boot's oops after the reboot
+        C(crash(T0 + MIN, {}, { bootId: BOOT_A })),
+      ],
+      ctx(),
+    );
+    const v = out.verdicts[0]!;
+    expect([v.reason, v.confidence]).toEqual(['POISON_CORRELATED', 'MEDIUM']);
+    expect(v.evidence[0]!.seconds_before).toBe(0);
+  });
+});
+
+describe('late and out-of-order evidence', () => {
+  it('revises a verdict when earlier poison arrives late within latenessMs', () => {
+    const out = run(
+      [C(crash(T0 + MIN)), { type: 'advance', wm: T0 + MIN + 3 * SEC }, ...obs01Fault(T0)],
+      ctx(),
+    );
+    expect(out.verdicts.map((v) => [v.revision, v.reason])).toEqual([
+      [0, 'UNMATCHED'],
+      [1, 'POISON_CORRELATED'],
+    ]);
+    expect(out.late).toEqual(['revised']);
+    expect(out.verdicts[1]!.crash_id).toBe(out.verdicts[0]!.crash_id);
+  });
+
+  it('drops and counts hardware records more than latenessMs older than the host', () => {
+    const out = run(
+      [
+        C(crash(T0 + 11 * MIN)),
+        H(edacUe(PFN, { ts: T0 + 11 * MIN + SEC })),
+        H(mfVerdict(0x1234, 'reserved kernel page', 'Ignored', { ts: T0 })),
+      ],
+      ctx(),
+    );
+    expect(out.verdicts.map((v) => [v.revision, v.reason])).toEqual([[0, 'UNMATCHED']]);
+    expect(out.late).toEqual(['dropped']);
+    expect(out.state.incidents?.some((i) => i.pfn === 0x1234)).toBeFalsy();
+  });
+
+  it('folds an old-format already-hardware-poisoned duplicate into the first report', () => {
+    const out = run(
+      [
+        H(mfVerdict(PFN, 'unknown page', 'Ignored', { ts: T0 })),
+        H(mfAlreadyPoisonedOld(PFN, { ts: T0 + 300 })),
+        C(crash(T0 + MIN)),
+      ],
+      ctx(),
+    );
+    expect(out.state.incidents).toBeUndefined(); // expired by the final flush
+    expect(out.hostEvents).toHaveLength(1);
+    expect(out.hostEvents[0]!.reports).toBe(2);
+    expect(out.hostEvents[0]!.result).toBe('Ignored');
+    expect(out.verdicts[0]!.evidence).toHaveLength(1);
+  });
+});
+
+describe('corrected-error storms', () => {
+  it('emits one REPLACE_AT_MAINTENANCE event per storm episode', async () => {
+    const { edacCe } = await import('./builders.js');
+    const items = [];
+    for (let k = 0; k < 30; k++) items.push(H(edacCe(0xee30a0, 10, { ts: T0 + k * MIN })));
+    const out = run(items, ctx({ correctedStormPerHour: 100 }));
+    expect(out.hostEvents.map((e) => [e.advice, e.severity])).toEqual([
+      ['REPLACE_AT_MAINTENANCE', 'corrected'],
+    ]);
+    expect(out.hostEvents[0]!.ts).toBe(T0 + 10 * MIN);
+  });
+});
