@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isAlive } from './processes.js';
 
 /** Newest Kafka 4.x release served by the registry this project uses. */
 export const DEFAULT_KAFKA_VERSION = '4.4.0';
@@ -53,6 +54,7 @@ function isComplete(libsDir: string, version: string): boolean {
 export function ensureKafkaJars(version: string, env: NodeJS.ProcessEnv = process.env): KafkaJars {
   const versionDir = path.join(kafkaCacheRoot(env), version);
   const libsDir = path.join(versionDir, 'libs');
+  removeAbandonedStaging(versionDir);
   if (isComplete(libsDir, version)) return { version, libsDir, downloaded: false };
 
   const mvn = spawnSync('mvn', ['--version'], { encoding: 'utf8' });
@@ -96,6 +98,17 @@ export function ensureKafkaJars(version: string, env: NodeJS.ProcessEnv = proces
     renameSync(staging, libsDir);
   }
   return { version, libsDir, downloaded: true };
+}
+
+/** Removes `libs.tmp-<pid>` folders of Maven runs whose process is gone (an interrupted download). */
+function removeAbandonedStaging(versionDir: string): void {
+  if (!existsSync(versionDir)) return;
+  for (const name of readdirSync(versionDir)) {
+    const pid = /^libs\.tmp-(\d+)$/.exec(name)?.[1];
+    if (pid !== undefined && (Number(pid) === process.pid || !isAlive(Number(pid)))) {
+      rmSync(path.join(versionDir, name), { recursive: true, force: true });
+    }
+  }
 }
 
 /** Number of jars in a resolved libs folder (for log lines). */
