@@ -1,0 +1,294 @@
+/**
+ * Everything one input partition number owns on this instance: its transactional producer
+ * (transactional id `<groupId>-<topic>-<partition>`, which fences any zombie of an earlier owner),
+ * its pipeline with the hosts of that partition, and its event-time watermark.
+ *
+ * Invariant: the pipeline's state is exactly the state committed to the changelog together with
+ * the consumed offsets. Any failed transaction throws the state away and restores it again, and
+ * after every (re)start the records below the group's committed offset are skipped, so a commit
+ * whose answer was lost is never applied twice.
+ */
+import { type Admin, type KafkaMessage, type Kafka, Partitioners, type Producer } from 'kafkajs';
+import type { Config } from '../config/schema.js';
+import type { Pipeline } from '../pipeline.js';
+import type { EventDecoder } from '../source/decoder.js';
+import { isFenced, toPoisonlinkError } from '../source/kafka-client.js';
+import type { OutputEncoders } from '../sink/encoders.js';
+import type { Telemetry } from '../telemetry/metrics.js';
+import { BARRIER_KEY, newBarrierToken, readChangelog } from './restore.js';
+import { ChunkCollector, type ChunkOutputs, runChunk } from './stages.js';
+
+export interface WorkerDeps {
+  kafka: Kafka;
+  admin: Admin;
+  config: Config;
+  telemetry: Telemetry;
+  decoder: EventDecoder;
+  encoders: OutputEncoders;
+  /** the state-bearing input topics (the input topics, or the repartition topic) */
+  topics: readonly string[];
+  createPipeline: (sink: ChunkCollector) => Pipeline;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export type ChunkResult = 'committed' | 'fenced' | 'stopped' | 'skipped';
+
+export class PartitionWorker {
+  readonly partition: number;
+  private readonly deps: WorkerDeps;
+  private producer: Producer | null = null;
+  private pipeline: Pipeline | null = null;
+  private readonly collector = new ChunkCollector();
+  private chain: Promise<unknown> = Promise.resolve();
+  /** per topic, the offset the next record must have (= committed offset); null = unknown */
+  private readonly committed = new Map<string, bigint>();
+  watermarkUs: number | null = null;
+  restored = false;
+  fenced = false;
+  closed = false;
+  /** set by a rebalance: the group's committed offsets must be compared before the next chunk */
+  needsCheck = true;
+
+  constructor(partition: number, deps: WorkerDeps) {
+    this.partition = partition;
+    this.deps = deps;
+  }
+
+  get transactionalId(): string {
+    return `${this.deps.config.consumer.groupId}-${this.deps.topics.join('+')}-${this.partition}`;
+  }
+
+  gauges(): { hosts: number; hostsWithUnrecoveredPoison: number } {
+    return this.pipeline?.gauges() ?? { hosts: 0, hostsWithUnrecoveredPoison: 0 };
+  }
+
+  /** Runs `fn` after every earlier call has finished (batches of co-partitioned topics). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  /** Producer up, zombies fenced, barrier committed, state restored, committed offsets read. */
+  async init(): Promise<void> {
+    await this.teardown();
+    const { kafka, config, telemetry } = this.deps;
+    const started = this.deps.now();
+    const producer = kafka.producer({
+      transactionalId: this.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: config.producer.transactionTimeoutMs,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
+    this.producer = producer;
+    await producer.connect();
+    const token = newBarrierToken();
+    const txn = await producer.transaction();
+    try {
+      await txn.send({
+        topic: config.topics.changelog,
+        messages: [{ key: BARRIER_KEY, value: token, partition: this.partition }],
+      });
+      await txn.commit();
+    } catch (e: unknown) {
+      await txn.abort().catch(() => {});
+      throw e;
+    }
+    const snapshots = await readChangelog({
+      kafka,
+      topic: config.topics.changelog,
+      partition: this.partition,
+      token,
+      groupPrefix: config.consumer.groupId,
+      timeoutMs: Math.max(60_000, config.shutdown.timeoutMs),
+    });
+    const pipeline = this.deps.createPipeline(this.collector);
+    let hosts = 0;
+    for (const [host, bytes] of snapshots) {
+      if (bytes === null) continue;
+      pipeline.restore(host, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      hosts++;
+    }
+    pipeline.takeDirtyHosts();
+    this.collector.reset();
+    this.pipeline = pipeline;
+    await this.readCommitted();
+    this.restored = true;
+    this.fenced = false;
+    this.needsCheck = false;
+    telemetry.log.info('partition state restored', {
+      partition: this.partition,
+      hosts,
+      changelog_records: snapshots.size,
+      duration_ms: this.deps.now() - started,
+      committed: Object.fromEntries([...this.committed].map(([t, o]) => [t, o.toString()])),
+    });
+  }
+
+  private async readCommitted(): Promise<void> {
+    this.committed.clear();
+    const res = await this.deps.admin.fetchOffsets({
+      groupId: this.deps.config.consumer.groupId,
+      topics: [...this.deps.topics],
+    });
+    for (const t of res) {
+      for (const p of t.partitions) {
+        if (p.partition === this.partition && p.offset !== '-1')
+          this.committed.set(t.topic, BigInt(p.offset));
+      }
+    }
+  }
+
+  /**
+   * Processes and commits one chunk (at most consumer.maxBatchRecords records) in one
+   * transaction. Retriable failures restore the state and retry until `shouldStop()`.
+   */
+  async processChunk(
+    topic: string,
+    messages: readonly KafkaMessage[],
+    highWatermark: string,
+    shouldStop: () => boolean,
+  ): Promise<ChunkResult> {
+    const { telemetry } = this.deps;
+    for (let attempt = 0; ; attempt++) {
+      if (shouldStop()) return 'stopped';
+      if (this.fenced) return 'fenced';
+      try {
+        if (this.pipeline === null || this.producer === null) await this.init();
+        else if (this.needsCheck) {
+          const before = new Map(this.committed);
+          await this.readCommitted();
+          const changed =
+            [...this.committed].some(([t, o]) => before.get(t) !== o) || before.size !== this.committed.size;
+          if (changed) await this.init();
+          this.needsCheck = false;
+        }
+      } catch (e: unknown) {
+        if (isFenced(e)) return this.markFenced(e);
+        const err = toPoisonlinkError(e, this.deps.config, `starting partition ${this.partition}`);
+        telemetry.log.warn('partition start failed, retrying', {
+          partition: this.partition,
+          attempt,
+          error: err,
+        });
+        await this.teardown();
+        await this.deps.sleep(backoff(attempt));
+        continue;
+      }
+      const from = this.committed.get(topic);
+      const todo = from === undefined ? messages : messages.filter((m) => BigInt(m.offset) >= from);
+      if (todo.length === 0) return 'skipped';
+      const started = this.deps.now();
+      let out: ChunkOutputs;
+      try {
+        out = await runChunk(
+          {
+            pipeline: this.pipeline!,
+            collector: this.collector,
+            decoder: this.deps.decoder,
+            encoders: this.deps.encoders,
+            partition: this.partition,
+            watermarkUs: this.watermarkUs,
+            onInternalError: (what, e) =>
+              telemetry.log.error('internal error', { partition: this.partition, what, error: e }),
+          },
+          topic,
+          todo,
+        );
+      } catch (e: unknown) {
+        // a bug in a stage: the state may be half updated, so restore it and try again
+        telemetry.log.error('chunk processing failed', { partition: this.partition, error: e });
+        await this.teardown();
+        await this.deps.sleep(backoff(attempt));
+        continue;
+      }
+      const last = BigInt(todo.at(-1)!.offset);
+      try {
+        await this.commit(topic, out, last + 1n);
+      } catch (e: unknown) {
+        if (isFenced(e)) return this.markFenced(e);
+        const err = toPoisonlinkError(e, this.deps.config, `committing partition ${this.partition}`);
+        telemetry.log.warn('transaction failed, restoring state and retrying', {
+          partition: this.partition,
+          attempt,
+          error: err,
+        });
+        await this.teardown();
+        await this.deps.sleep(backoff(attempt));
+        continue;
+      }
+      this.committed.set(topic, last + 1n);
+      this.watermarkUs = out.watermarkUs;
+      telemetry.batchCommitted({
+        topic,
+        partition: this.partition,
+        records: todo.length,
+        durationSeconds: (this.deps.now() - started) / 1000,
+        lagRecords: Number(BigInt(highWatermark) - (last + 1n)),
+        verdicts: out.verdicts.length,
+        hostEvents: out.hostEvents.length,
+        tally: out.tally,
+      });
+      for (const v of out.verdicts) telemetry.verdictCommitted(v);
+      for (const h of out.hostEvents) telemetry.hostEventCommitted(h);
+      return 'committed';
+    }
+  }
+
+  private async commit(topic: string, out: ChunkOutputs, nextOffset: bigint): Promise<void> {
+    const { config } = this.deps;
+    const producer = this.producer!;
+    const topicMessages = [
+      { topic: config.topics.verdicts, messages: out.verdictMessages },
+      { topic: config.topics.hostEvents, messages: out.hostEventMessages },
+      { topic: config.topics.deadLetter, messages: out.deadLetters },
+      { topic: config.topics.changelog, messages: out.changelog },
+    ].filter((t) => t.messages.length > 0);
+    const txn = await producer.transaction();
+    try {
+      if (topicMessages.length > 0) await txn.sendBatch({ topicMessages, acks: -1 });
+      await txn.sendOffsets({
+        consumerGroupId: config.consumer.groupId,
+        topics: [{ topic, partitions: [{ partition: this.partition, offset: nextOffset.toString() }] }],
+      });
+      await txn.commit();
+    } catch (e: unknown) {
+      await txn.abort().catch(() => {});
+      throw e;
+    }
+  }
+
+  private async markFenced(e: unknown): Promise<'fenced'> {
+    this.deps.telemetry.log.warn('producer fenced: another instance owns this partition now', {
+      partition: this.partition,
+      transactional_id: this.transactionalId,
+      error: e,
+    });
+    this.fenced = true;
+    await this.teardown();
+    return 'fenced';
+  }
+
+  /** Drops the producer and the in-memory state (they are rebuilt from Kafka by init()). */
+  async teardown(): Promise<void> {
+    const p = this.producer;
+    this.producer = null;
+    this.pipeline = null;
+    this.restored = false;
+    this.watermarkUs = null;
+    if (p !== null) await p.disconnect().catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.exclusive(() => this.teardown());
+  }
+}
+
+function backoff(attempt: number): number {
+  const base = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
+  return base / 2 + Math.random() * (base / 2);
+}

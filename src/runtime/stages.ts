@@ -1,0 +1,164 @@
+/**
+ * One chunk of input records through decode and the pipeline, collecting everything the chunk's
+ * transaction must carry. Synchronous except for schema fetches; never throws on bad records.
+ */
+import type { KafkaMessage, Message } from 'kafkajs';
+import type { Pipeline, PipelineSink } from '../pipeline.js';
+import type { HostHardwareEvent, TriagedCrash } from '../model/verdict.js';
+import type { EventDecoder } from '../source/decoder.js';
+import { deadLetterMessage } from '../sink/dead-letter.js';
+import type { OutputEncoders } from '../sink/encoders.js';
+import { BatchTally } from '../telemetry/metrics.js';
+
+/** Receives the pipeline's outputs; the runtime points it at the chunk being processed. */
+export class ChunkCollector implements PipelineSink {
+  verdicts: TriagedCrash[] = [];
+  hostEvents: HostHardwareEvent[] = [];
+  tally = new BatchTally();
+
+  reset(): void {
+    this.verdicts = [];
+    this.hostEvents = [];
+    this.tally = new BatchTally();
+  }
+  verdict(v: TriagedCrash): void {
+    this.verdicts.push(v);
+  }
+  hostEvent(e: HostHardwareEvent): void {
+    this.hostEvents.push(e);
+  }
+  hwError(s: Parameters<PipelineSink['hwError']>[0]): void {
+    this.tally.hwError(s);
+  }
+  eviction(reason: Parameters<PipelineSink['eviction']>[0], count: number): void {
+    this.tally.eviction(reason, count);
+  }
+  late(outcome: Parameters<PipelineSink['late']>[0]): void {
+    this.tally.lateRecord(outcome);
+  }
+}
+
+export interface ChunkOutputs {
+  verdicts: TriagedCrash[];
+  hostEvents: HostHardwareEvent[];
+  verdictMessages: Message[];
+  hostEventMessages: Message[];
+  deadLetters: Message[];
+  changelog: Message[];
+  tally: BatchTally;
+  /** highest event time seen so far in this partition (µs), or null */
+  watermarkUs: number | null;
+}
+
+export interface StageDeps {
+  pipeline: Pipeline;
+  collector: ChunkCollector;
+  decoder: EventDecoder;
+  encoders: OutputEncoders;
+  /** changelog partition = input partition number (co-partitioning) */
+  partition: number;
+  watermarkUs: number | null;
+  onInternalError: (what: string, e: unknown) => void;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export async function runChunk(
+  deps: StageDeps,
+  topic: string,
+  messages: readonly KafkaMessage[],
+): Promise<ChunkOutputs> {
+  const { pipeline, collector, decoder, encoders } = deps;
+  collector.reset();
+  const deadLetters: Message[] = [];
+  let watermark = deps.watermarkUs;
+  const source = { topic, partition: deps.partition };
+  for (const m of messages) {
+    collector.tally.consume(topic);
+    let decoded = decoder.decode(m.value);
+    if (decoded instanceof Promise) decoded = await decoded;
+    if (!decoded.ok) {
+      if ('skipped' in decoded) continue;
+      collector.tally.deadLetter(decoded.error.code);
+      deadLetters.push(deadLetterMessage(source, m, decoded.error));
+      continue;
+    }
+    const event = decoded.value;
+    try {
+      pipeline.process(event);
+    } catch (e: unknown) {
+      deps.onInternalError('pipeline.process', e);
+      collector.tally.deadLetter('PROCESSING_FAILED');
+      deadLetters.push(deadLetterMessage(source, m, { code: 'PROCESSING_FAILED', message: errorText(e) }));
+      continue;
+    }
+    if (watermark === null || event.ts > watermark) watermark = event.ts;
+  }
+  if (watermark !== null && watermark !== deps.watermarkUs) {
+    try {
+      pipeline.advance(watermark);
+    } catch (e: unknown) {
+      deps.onInternalError('pipeline.advance', e);
+    }
+  }
+
+  const verdictMessages: Message[] = [];
+  const verdicts: TriagedCrash[] = [];
+  for (const v of collector.verdicts) {
+    try {
+      verdictMessages.push({ key: v.crash_id, value: encoders.verdict(v) });
+      verdicts.push(v);
+    } catch (e: unknown) {
+      deps.onInternalError('encode verdict', e);
+      collector.tally.deadLetter('ENCODE_FAILED');
+      deadLetters.push({
+        key: v.crash_id,
+        value: JSON.stringify(v),
+        headers: { 'poisonlink.error.code': 'ENCODE_FAILED', 'poisonlink.error.message': errorText(e) },
+      });
+    }
+  }
+  const hostEventMessages: Message[] = [];
+  const hostEvents: HostHardwareEvent[] = [];
+  for (const h of collector.hostEvents) {
+    try {
+      hostEventMessages.push({ key: h.host, value: encoders.hostEvent(h) });
+      hostEvents.push(h);
+    } catch (e: unknown) {
+      deps.onInternalError('encode host event', e);
+      collector.tally.deadLetter('ENCODE_FAILED');
+      deadLetters.push({
+        key: h.host,
+        value: JSON.stringify(h),
+        headers: { 'poisonlink.error.code': 'ENCODE_FAILED', 'poisonlink.error.message': errorText(e) },
+      });
+    }
+  }
+  const changelog: Message[] = [];
+  for (const host of pipeline.takeDirtyHosts()) {
+    let snap: Uint8Array | null = null;
+    try {
+      snap = pipeline.snapshot(host);
+    } catch (e: unknown) {
+      deps.onInternalError('pipeline.snapshot', e);
+      continue;
+    }
+    changelog.push({
+      key: host,
+      value: snap === null ? null : Buffer.from(snap.buffer, snap.byteOffset, snap.byteLength),
+      partition: deps.partition,
+    });
+  }
+  return {
+    verdicts,
+    hostEvents,
+    verdictMessages,
+    hostEventMessages,
+    deadLetters,
+    changelog,
+    tally: collector.tally,
+    watermarkUs: watermark,
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * One place that turns the `kafka.*` configuration into a kafkajs client: brokers, SASL (PLAIN,
+ * SCRAM-SHA-256/512, the password from a file or POISONLINK_KAFKA_SASL_PASSWORD) and TLS from PEM
+ * files. kafkajs logs go through our JSON logger; no secret reaches a log line.
+ */
+import { readFileSync } from 'node:fs';
+import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
+import { PoisonlinkError } from '../config/errors.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../telemetry/logger.js';
+
+function readSecretFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e: unknown) {
+    throw new PoisonlinkError('CONFIG_FILE_UNREADABLE', `cannot read ${what} file ${path}`, { cause: e });
+  }
+}
+
+function sasl(config: Config['kafka']['sasl']): SASLOptions | undefined {
+  if (config.mechanism === 'none') return undefined;
+  const username = config.username ?? '';
+  const password =
+    config.password ??
+    (config.passwordFile === null ? '' : readSecretFile(config.passwordFile, 'SASL password').trimEnd());
+  switch (config.mechanism) {
+    case 'plain':
+      return { mechanism: 'plain', username, password };
+    case 'scram-sha-256':
+      return { mechanism: 'scram-sha-256', username, password };
+    case 'scram-sha-512':
+      return { mechanism: 'scram-sha-512', username, password };
+  }
+}
+
+/** The kafkajs options built from the config (exported for tests; holds the password in memory). */
+export function kafkaClientConfig(config: Config, logger?: Logger): KafkaConfig {
+  const k = config.kafka;
+  const out: KafkaConfig = {
+    clientId: k.clientId,
+    brokers: k.brokers,
+    connectionTimeout: 5_000,
+    authenticationTimeout: 10_000,
+    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 8 },
+    logLevel: logLevel.WARN,
+  };
+  if (k.ssl.enabled) {
+    const tls: NonNullable<Exclude<KafkaConfig['ssl'], boolean>> = {
+      rejectUnauthorized: k.ssl.rejectUnauthorized,
+    };
+    if (k.ssl.caFile !== null) tls.ca = [readSecretFile(k.ssl.caFile, 'TLS CA')];
+    if (k.ssl.certFile !== null) tls.cert = readSecretFile(k.ssl.certFile, 'TLS certificate');
+    if (k.ssl.keyFile !== null) tls.key = readSecretFile(k.ssl.keyFile, 'TLS key');
+    out.ssl = tls;
+  }
+  const s = sasl(k.sasl);
+  if (s !== undefined) out.sasl = s;
+  if (logger !== undefined) {
+    out.logCreator = () => (entry) => {
+      const { message, ...rest } = entry.log;
+      const fields = { kafkajs: entry.namespace, ...rest };
+      if (entry.level === logLevel.ERROR) logger.warn(`kafkajs: ${message}`, fields);
+      else if (entry.level === logLevel.WARN) logger.info(`kafkajs: ${message}`, fields);
+      else logger.debug(`kafkajs: ${message}`, fields);
+    };
+  }
+  return out;
+}
+
+/** A kafkajs client for the configured cluster. Throws CONFIG_FILE_UNREADABLE for missing files. */
+export function createKafkaClient(config: Config, logger?: Logger): Kafka {
+  return new Kafka(kafkaClientConfig(config, logger));
+}
+
+interface KafkaLikeError {
+  name?: string;
+  type?: string;
+  retriable?: boolean;
+  message?: string;
+  originalError?: unknown;
+  cause?: unknown;
+}
+
+/** Walks kafkajs's wrapping (`originalError`, `cause`) and returns every error in the chain. */
+export function errorChain(e: unknown): KafkaLikeError[] {
+  const out: KafkaLikeError[] = [];
+  let cur: unknown = e;
+  for (let i = 0; i < 8 && typeof cur === 'object' && cur !== null; i++) {
+    const k = cur as KafkaLikeError;
+    out.push(k);
+    cur = k.originalError ?? k.cause;
+  }
+  return out;
+}
+
+const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'INVALID_PRODUCER_ID_MAPPING']);
+
+/** Another producer with our transactional id has taken over (zombie fencing). */
+export function isFenced(e: unknown): boolean {
+  return errorChain(e).some((x) => x.type !== undefined && FENCED_TYPES.has(x.type));
+}
+
+/** Maps a kafkajs failure to our error class with a message that says what happened. */
+export function toPoisonlinkError(e: unknown, config: Config, doing: string): PoisonlinkError {
+  if (e instanceof PoisonlinkError) return e;
+  const chain = errorChain(e);
+  const brokers = config.kafka.brokers.join(',');
+  const last = chain.at(-1);
+  const detail = last?.message ?? String(e);
+  if (
+    chain.some((x) => x.name === 'KafkaJSSASLAuthenticationError' || x.type === 'SASL_AUTHENTICATION_FAILED')
+  ) {
+    return new PoisonlinkError(
+      'KAFKA_AUTH_FAILED',
+      `${doing}: the broker at ${brokers} refused SASL ${config.kafka.sasl.mechanism} login for user ` +
+        `'${config.kafka.sasl.username ?? ''}' (wrong user name or password?): ${detail}`,
+      { cause: e },
+    );
+  }
+  if (isFenced(e)) {
+    return new PoisonlinkError('KAFKA_PRODUCER_FENCED', `${doing}: fenced by a newer producer: ${detail}`, {
+      cause: e,
+    });
+  }
+  if (chain.some((x) => x.name === 'KafkaJSConnectionError' || x.name === 'KafkaJSNumberOfRetriesExceeded')) {
+    return new PoisonlinkError(
+      'KAFKA_CONNECTION_FAILED',
+      `${doing}: cannot reach the brokers at ${brokers}: ${detail}`,
+      {
+        cause: e,
+        retriable: true,
+      },
+    );
+  }
+  const retriable = chain.some((x) => x.retriable === true);
+  return new PoisonlinkError('KAFKA_TRANSACTION_FAILED', `${doing}: ${detail}`, { cause: e, retriable });
+}

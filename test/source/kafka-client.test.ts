@@ -1,0 +1,91 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/load.js';
+import { isFenced, kafkaClientConfig, toPoisonlinkError } from '../../src/source/kafka-client.js';
+
+function cfg(sets: Record<string, string>, env: Record<string, string> = {}) {
+  return resolveConfig({
+    env,
+    sets: Object.entries(sets).map(([p, value]) => ({ path: p, value, origin: '--set' })),
+  });
+}
+
+describe('the kafkajs client configuration', () => {
+  it('reads the SCRAM password from the password file, trimming the trailing newline', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'plkc-'));
+    const file = path.join(dir, 'pw');
+    writeFileSync(file, 'pa:ss\n');
+    const k = kafkaClientConfig(
+      cfg({
+        'kafka.sasl.mechanism': 'scram-sha-512',
+        'kafka.sasl.username': 'u',
+        'kafka.sasl.passwordFile': file,
+      }),
+    );
+    expect(k.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'u', password: 'pa:ss' });
+    expect(k.ssl).toBeUndefined();
+  });
+
+  it('prefers POISONLINK_KAFKA_SASL_PASSWORD and supports PLAIN', () => {
+    const k = kafkaClientConfig(
+      cfg(
+        { 'kafka.sasl.mechanism': 'plain', 'kafka.sasl.username': 'u' },
+        { POISONLINK_KAFKA_SASL_PASSWORD: 'envpw' },
+      ),
+    );
+    expect(k.sasl).toEqual({ mechanism: 'plain', username: 'u', password: 'envpw' });
+  });
+
+  it('loads TLS material from PEM files', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'plkc-'));
+    for (const f of ['ca', 'cert', 'key']) writeFileSync(path.join(dir, f), `-----${f}-----`);
+    const k = kafkaClientConfig(
+      cfg({
+        'kafka.ssl.enabled': 'true',
+        'kafka.ssl.caFile': path.join(dir, 'ca'),
+        'kafka.ssl.certFile': path.join(dir, 'cert'),
+        'kafka.ssl.keyFile': path.join(dir, 'key'),
+        'kafka.ssl.rejectUnauthorized': 'false',
+      }),
+    );
+    expect(k.ssl).toEqual({
+      rejectUnauthorized: false,
+      ca: ['-----ca-----'],
+      cert: '-----cert-----',
+      key: '-----key-----',
+    });
+  });
+
+  it('says which file is missing', () => {
+    expect(() =>
+      kafkaClientConfig(cfg({ 'kafka.ssl.enabled': 'true', 'kafka.ssl.caFile': '/nope/ca.pem' })),
+    ).toThrow('cannot read TLS CA file /nope/ca.pem');
+  });
+
+  it('turns a SASL refusal into KAFKA_AUTH_FAILED naming the user but not the password', () => {
+    const c = cfg(
+      { 'kafka.sasl.mechanism': 'scram-sha-256', 'kafka.sasl.username': 'alice' },
+      { POISONLINK_KAFKA_SASL_PASSWORD: 'wrong-secret' },
+    );
+    const e = Object.assign(new Error('SASL SCRAM SHA256 authentication failed: Authentication failed'), {
+      name: 'KafkaJSSASLAuthenticationError',
+    });
+    const err = toPoisonlinkError(e, c, 'connecting to Kafka');
+    expect(err.code).toBe('KAFKA_AUTH_FAILED');
+    expect(err.retriable).toBe(false);
+    expect(err.message).toContain("user 'alice'");
+    expect(err.message).not.toContain('wrong-secret');
+  });
+
+  it('recognises fencing through kafkajs wrappers', () => {
+    const inner = Object.assign(new Error('fenced'), { type: 'PRODUCER_FENCED' });
+    const outer = Object.assign(new Error('retries exceeded'), {
+      name: 'KafkaJSNumberOfRetriesExceeded',
+      originalError: inner,
+    });
+    expect(isFenced(outer)).toBe(true);
+    expect(isFenced(new Error('x'))).toBe(false);
+  });
+});
