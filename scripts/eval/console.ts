@@ -25,7 +25,8 @@ export function consoleLine(raw: string): ConsoleLine {
   const context = m[1] ?? 'console';
   const text = line.slice(line.indexOf('] ') + 2);
   if (!text.includes('<EOI>')) {
-    if (QUESTIONABLE.test(text)) return { context, text: text.slice(text.indexOf(' ? ') + 2), questionable: true };
+    if (QUESTIONABLE.test(text))
+      return { context, text: text.slice(text.indexOf(' ? ') + 2), questionable: true };
     if (text.endsWith(' (unreliable)')) return { context, text: text.slice(0, -13), questionable: true };
   }
   return { context, text, questionable: false };

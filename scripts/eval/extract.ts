@@ -7,7 +7,11 @@
 import { matchReportStart } from '../../src/parse/crash/index.js';
 import { consoleLine } from './console.js';
 
-const INFO_WITH_STACK = ['vmalloc: allocation failure:', 'FAULT_INJECTION: forcing a failure', 'FAULT_FLAG_ALLOW_RETRY missing'];
+const INFO_WITH_STACK = [
+  'vmalloc: allocation failure:',
+  'FAULT_INJECTION: forcing a failure',
+  'FAULT_FLAG_ALLOW_RETRY missing',
+];
 
 export interface Extracted {
   /** lines for the title (up to a second report in context-less logs) */
@@ -46,7 +50,10 @@ export function extractFirstReport(log: string): Extracted | null {
       if (s !== null && !s.noSplit) second = true;
       else if (s === null && INFO_WITH_STACK.some((p) => raw[i]!.includes(p))) second = true;
     }
-    if (!isFirst && (c.questionable || (c.context !== context && (!cpuTraceback || !/^\[ *C[0-9]+\]$/.test(c.context))))) {
+    if (
+      !isFirst &&
+      (c.questionable || (c.context !== context && (!cpuTraceback || !/^\[ *C[0-9]+\]$/.test(c.context))))
+    ) {
       continue;
     }
     textLines++;

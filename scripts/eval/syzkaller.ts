@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { analyzeReport } from '../../src/parse/crash/index.js';
+import { analyzeReport, analyzeReportPrefix } from '../../src/parse/crash/index.js';
 import { extractFirstReport } from './extract.js';
 
 export interface SyzRow {
@@ -95,7 +95,8 @@ export async function evalSyzkaller(dir: string): Promise<SyzFigures> {
     if (row.title === '') {
       f.silentTotal++;
       if (ex === null) f.silent++;
-      else f.misses.push({ file: row.file, what: 'silent', expected: '', got: analyzeReport(ex.lines).title });
+      else
+        f.misses.push({ file: row.file, what: 'silent', expected: '', got: analyzeReport(ex.lines).title });
       continue;
     }
     f.crashes++;
@@ -103,21 +104,33 @@ export async function evalSyzkaller(dir: string): Promise<SyzFigures> {
       f.misses.push({ file: row.file, what: 'title', expected: row.title, got: '(no report)' });
       continue;
     }
-    const a = analyzeReport(ex.lines);
+    const a = analyzeReportPrefix(ex.lines, ex.all);
     if (a.title === row.title) f.exactTitle++;
     else f.misses.push({ file: row.file, what: 'title', expected: row.title, got: a.title });
     if (row.alts.length > 0 || a.altTitles.length > 0) {
       f.altTotal++;
       if (sameSet(row.alts, a.altTitles)) f.altSets++;
-      else f.misses.push({ file: row.file, what: 'alts', expected: row.alts.join(' | '), got: a.altTitles.join(' | ') });
+      else
+        f.misses.push({
+          file: row.file,
+          what: 'alts',
+          expected: row.alts.join(' | '),
+          got: a.altTitles.join(' | '),
+        });
     }
     if (a.type === row.type) f.type++;
     else f.misses.push({ file: row.file, what: 'type', expected: row.type, got: a.type });
     if (a.corrupted === row.corrupted) f.corrupted++;
-    else f.misses.push({ file: row.file, what: 'corrupted', expected: String(row.corrupted), got: String(a.corrupted) });
+    else
+      f.misses.push({
+        file: row.file,
+        what: 'corrupted',
+        expected: String(row.corrupted),
+        got: String(a.corrupted),
+      });
     if (row.frame !== '') {
       f.guiltyTotal++;
-      if (a.guiltyFrame === row.frame) f.guilty++;
+      if ((a.guiltyFrame ?? 'corrupted') === row.frame) f.guilty++;
       else f.misses.push({ file: row.file, what: 'guilty', expected: row.frame, got: a.guiltyFrame ?? '' });
     }
   }

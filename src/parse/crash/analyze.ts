@@ -41,7 +41,8 @@ function ownLines(lines: readonly string[]): string[] {
     if (
       i > 0 &&
       n > min &&
-      (line.includes('Kernel panic - not syncing') || line.includes('WARNING: possible circular locking dependency detected'))
+      (line.includes('Kernel panic - not syncing') ||
+        line.includes('WARNING: possible circular locking dependency detected'))
     ) {
       break;
     }
@@ -83,7 +84,7 @@ function upgradeKind(kind: CrashKind, lines: readonly string[]): CrashKind {
   return kind;
 }
 
-function analyze(lines: readonly string[]): ReportAnalysis {
+function analyze(lines: readonly string[], whole: readonly string[]): ReportAnalysis {
   if (lines.length === 0) return empty('OTHER', '');
   let start: StartMatch | null = null;
   let at = 0;
@@ -97,6 +98,7 @@ function analyze(lines: readonly string[]): ReportAnalysis {
   }
   const kind0 = startKind(capLine(lines[at]!), start);
   let body = lines.slice(at, at + MAX_LINES);
+  let wholeBody = whole.slice(at, at + MAX_LINES);
   // Our own hardware rows give way to a syzkaller-style header later in the same report, so a
   // `Kernel panic - not syncing: Fatal machine check` titles the MCE report as syzkaller would.
   if (start.group.ext === true) {
@@ -105,12 +107,13 @@ function analyze(lines: readonly string[]): ReportAnalysis {
       if (s !== null) {
         start = s;
         body = body.slice(i);
+        wholeBody = wholeBody.slice(i);
         break;
       }
     }
   }
   const own = ownLines(body);
-  const d = describe(own, start.group);
+  const d = describe(own, start.group, whole === lines ? own : ownLines(wholeBody));
   const title = normalizeTitle(d.title);
   const altTitles = d.altTitles.map(normalizeTitle);
   const names = allFrameNames(lines, MAX_LINES);
@@ -144,9 +147,12 @@ function analyze(lines: readonly string[]): ReportAnalysis {
 }
 
 /** Never throws: a bug here must not stop the stream; the report is then titled from its first line. */
-export function analyzeReportLines(lines: readonly string[]): ReportAnalysis {
+export function analyzeReportLines(
+  lines: readonly string[],
+  whole: readonly string[] = lines,
+): ReportAnalysis {
   try {
-    return analyze(lines);
+    return analyze(lines, whole);
   } catch {
     return empty('OTHER', normalizeTitle(lines[0] ?? ''));
   }

@@ -5,7 +5,14 @@
  */
 import type { Format, OopsGroup } from './formats.js';
 import { capLine } from './pattern.js';
-import { type ExtractedFrame, extractStackFrames, isFrameLine, RISCV_STACK_START, STACK_STARTS, STRIP_PREFIXES } from './stack.js';
+import {
+  type ExtractedFrame,
+  extractStackFrames,
+  isFrameLine,
+  RISCV_STACK_START,
+  STACK_STARTS,
+  STRIP_PREFIXES,
+} from './stack.js';
 
 interface Hit {
   line: number;
@@ -83,7 +90,11 @@ function partiallyStripped(prefix: readonly string[], frames: readonly Extracted
   return out;
 }
 
-export function describe(lines: readonly string[], group: OopsGroup): Description {
+export function describe(
+  lines: readonly string[],
+  group: OopsGroup,
+  corruptionLines: readonly string[] = lines,
+): Description {
   let best: Hit | null = null;
   let title = '';
   let corrupted = '';
@@ -141,8 +152,15 @@ export function describe(lines: readonly string[], group: OopsGroup): Descriptio
     }
   }
   if (corrupted === '' && format?.corrupted === true) corrupted = 'report format is marked as corrupted';
-  if (corrupted === '') corrupted = corruptedByStack(title, lines, format);
-  return { title, altTitles: [...new Set(alts)], corrupted: corrupted !== '', corruptedReason: corrupted, format, titleLine };
+  if (corrupted === '') corrupted = corruptedByStack(title, corruptionLines, format);
+  return {
+    title,
+    altTitles: [...new Set(alts)],
+    corrupted: corrupted !== '',
+    corruptedReason: corrupted,
+    format,
+    titleLine,
+  };
 }
 
 /** Lines a stack walk may look at from the title line. */

@@ -25,9 +25,21 @@ export function normalizeFrame(name: string): string {
   return n;
 }
 const SYSCALL_PREFIXES = [
-  '__se_sys_', '__do_sys_', '__x64_sys_', '__ia32_sys_', '__arm64_sys_', '__riscv_sys_', '__s390x_sys_',
-  '__s390_sys_', '__x64_compat_sys_', '__ia32_compat_sys_', '__arm64_compat_sys_', '__se_compat_sys_',
-  '__do_compat_sys_', 'SyS_', 'SYSC_',
+  '__se_sys_',
+  '__do_sys_',
+  '__x64_sys_',
+  '__ia32_sys_',
+  '__arm64_sys_',
+  '__riscv_sys_',
+  '__s390x_sys_',
+  '__s390_sys_',
+  '__x64_compat_sys_',
+  '__ia32_compat_sys_',
+  '__arm64_compat_sys_',
+  '__se_compat_sys_',
+  '__do_compat_sys_',
+  'SyS_',
+  'SYSC_',
 ];
 
 function isUnreliable(line: string): boolean {
@@ -95,17 +107,46 @@ export function allFrameNames(lines: readonly string[], limit: number): Set<stri
 
 /** Functions whose presence on a stack makes the crash a hardware error itself (reference §9 rule 3). */
 export const HW_FRAMES: ReadonlySet<string> = new Set([
-  'memory_failure', 'action_result', 'kill_me_maybe', 'do_machine_check', '__ghes_panic', 'ghes_notify_nmi',
-  'arm64_serror_panic', 'do_sea', 'mce_panic',
+  'memory_failure',
+  'action_result',
+  'kill_me_maybe',
+  'do_machine_check',
+  '__ghes_panic',
+  'ghes_notify_nmi',
+  'arm64_serror_panic',
+  'do_sea',
+  'mce_panic',
 ]);
 
 /** The poison handlers: a crash inside them consumed or handled poisoned memory. */
 export const POISON_FRAMES: ReadonlySet<string> = new Set([
-  'memory_failure', 'action_result', 'kill_me_maybe', 'kill_me_now', 'kill_me_never', 'memory_failure_cb',
-  'memory_failure_work_func', 'memory_failure_queue', 'ghes_do_memory_failure', 'ghes_handle_memory_failure',
-  'get_hwpoison_page', '__get_hwpoison_page', 'hwpoison_user_mappings', 'unmap_poisoned_folio', 'try_memory_failure_hugetlb',
-  'identify_page_state', 'me_kernel', 'me_unknown', 'me_pagecache_clean', 'me_pagecache_dirty', 'me_swapcache_dirty',
-  'me_swapcache_clean', 'me_huge_page', 'kill_procs', 'kill_proc', 'collect_procs', 'truncate_error_folio',
+  'memory_failure',
+  'action_result',
+  'kill_me_maybe',
+  'kill_me_now',
+  'kill_me_never',
+  'memory_failure_cb',
+  'memory_failure_work_func',
+  'memory_failure_queue',
+  'ghes_do_memory_failure',
+  'ghes_handle_memory_failure',
+  'get_hwpoison_page',
+  '__get_hwpoison_page',
+  'hwpoison_user_mappings',
+  'unmap_poisoned_folio',
+  'try_memory_failure_hugetlb',
+  'identify_page_state',
+  'me_kernel',
+  'me_unknown',
+  'me_pagecache_clean',
+  'me_pagecache_dirty',
+  'me_swapcache_dirty',
+  'me_swapcache_clean',
+  'me_huge_page',
+  'kill_procs',
+  'kill_proc',
+  'collect_procs',
+  'truncate_error_folio',
 ]);
 
 export function inPoison(names: ReadonlySet<string>): boolean {
@@ -119,7 +160,10 @@ export function hwStack(names: ReadonlySet<string>): boolean {
 }
 
 /** Taint letters and release from the task line (`... Tainted: G   M   E   6.16.1 #1`, `... Not tainted 6.1.0 #1`). */
-export function taintAndRelease(lines: readonly string[], limit: number): { taint: string | null; release: string | null } {
+export function taintAndRelease(
+  lines: readonly string[],
+  limit: number,
+): { taint: string | null; release: string | null } {
   for (let i = 0; i < lines.length && i < limit; i++) {
     const line = capLine(lines[i]!);
     const nt = line.indexOf('Not tainted ');
@@ -150,7 +194,9 @@ export function panicPfns(lines: readonly string[], limit: number): number[] {
     const line = capLine(lines[i]!);
     const at = line.indexOf('not syncing: Memory failure');
     if (at < 0) continue;
-    const m = /^not syncing: Memory failure(?:: 0x([0-9a-f]+): unrecoverable page| on page ([0-9a-f]+))/.exec(line.slice(at));
+    const m = /^not syncing: Memory failure(?:: 0x([0-9a-f]+): unrecoverable page| on page ([0-9a-f]+))/.exec(
+      line.slice(at),
+    );
     const hex = m?.[1] ?? m?.[2];
     if (hex !== undefined && hex.length <= 13) {
       const pfn = Number.parseInt(hex, 16);

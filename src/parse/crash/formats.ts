@@ -71,13 +71,17 @@ const BUG_FORMATS: Format[] = [
     fmt: 'KASAN: invalid-free in %[2]v',
     alt: ['invalid-free in %[2]v'],
     stack: {
-      parts: [re('BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free) in {{FUNC}}'), CALL_TRACE, S],
+      parts: [
+        re('BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free) in {{FUNC}}'),
+        CALL_TRACE,
+        S,
+      ],
       skip: ['slab_', 'kfree', 'vunmap', 'vfree'],
     },
     kind: 'KASAN',
   },
   {
-    title: [/BUG: KASAN: ([a-z\-]+) on address/, /(Read|Write) of size ([0-9]+)/],
+    title: [/BUG: KASAN: ([a-z-]+) on address/, /(Read|Write) of size ([0-9]+)/],
     fmt: 'KASAN: %[1]v %[2]v',
     kind: 'KASAN',
   },
@@ -89,7 +93,14 @@ const BUG_FORMATS: Format[] = [
     alt: ['KMSAN origin in %[3]v'],
     stack: {
       parts: [S, /(Local variable .* created at:|Uninit was created at:)/, S],
-      skip: ['alloc_skb', 'usb_submit_urb', 'usb_start_wait_urb', 'usb_bulk_msg', 'usb_interrupt_msg', 'usb_control_msg'],
+      skip: [
+        'alloc_skb',
+        'usb_submit_urb',
+        'usb_start_wait_urb',
+        'usb_bulk_msg',
+        'usb_interrupt_msg',
+        'usb_control_msg',
+      ],
     },
     noStackTrace: true,
     kind: 'KASAN',
@@ -106,8 +117,20 @@ const BUG_FORMATS: Format[] = [
     noStackTrace: true,
     kind: 'KASAN',
   },
-  { title: /BUG: KCSAN: data-race/, report: [/BUG: KCSAN: (.*)/], fmt: 'KCSAN: %[1]v', noStackTrace: true, kind: 'KASAN' },
-  { title: /BUG: KCSAN:/, report: [/BUG: KCSAN: (.*)/], fmt: 'KCSAN: %[1]v', noStackTrace: true, kind: 'KASAN' },
+  {
+    title: /BUG: KCSAN: data-race/,
+    report: [/BUG: KCSAN: (.*)/],
+    fmt: 'KCSAN: %[1]v',
+    noStackTrace: true,
+    kind: 'KASAN',
+  },
+  {
+    title: /BUG: KCSAN:/,
+    report: [/BUG: KCSAN: (.*)/],
+    fmt: 'KCSAN: %[1]v',
+    noStackTrace: true,
+    kind: 'KASAN',
+  },
   {
     title: re('BUG: KFENCE: (use-after-free|out-of-bounds) (read|write) in {{FUNC}}'),
     fmt: 'KFENCE: %[1]v %[2]v in %[4]v',
@@ -138,14 +161,16 @@ const BUG_FORMATS: Format[] = [
     kind: 'KASAN',
   },
   {
-    title: /BUG: (?:unable to handle kernel paging request|unable to handle page fault for address|Unable to handle kernel data access)/,
+    title:
+      /BUG: (?:unable to handle kernel paging request|unable to handle page fault for address|Unable to handle kernel data access)/,
     fmt: 'BUG: unable to handle kernel paging request in %[1]v',
     alt: ['bad-access in %[1]v'],
     stack: RIP_STACK,
     kind: 'OOPS',
   },
   {
-    title: /BUG: (?:unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference|Kernel NULL pointer dereference)/,
+    title:
+      /BUG: (?:unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference|Kernel NULL pointer dereference)/,
     fmt: 'BUG: unable to handle kernel NULL pointer dereference in %[1]v',
     alt: ['bad-access in %[1]v'],
     stack: RIP_STACK,
@@ -159,7 +184,8 @@ const BUG_FORMATS: Format[] = [
     kind: 'OOPS',
   },
   {
-    title: /BUG: (spinlock|rwlock) (lockup suspected|already unlocked|recursion|cpu recursion|bad magic|wrong owner|wrong CPU|trylock failure on UP)/,
+    title:
+      /BUG: (spinlock|rwlock) (lockup suspected|already unlocked|recursion|cpu recursion|bad magic|wrong owner|wrong CPU|trylock failure on UP)/,
     fmt: 'BUG: %[1]v %[2]v in %[3]v',
     stack: TRACE_STACK(['spin_', '_lock', '_unlock']),
   },
@@ -175,7 +201,11 @@ const BUG_FORMATS: Format[] = [
     report: [/BUG: .*still has locks held!/, re('{{PC}} +{{FUNC}}')],
     fmt: 'BUG: still has locks held in %[1]v',
   },
-  { title: /BUG: scheduling while atomic/, fmt: 'BUG: scheduling while atomic in %[1]v', stack: TRACE_STACK(['schedule']) },
+  {
+    title: /BUG: scheduling while atomic/,
+    fmt: 'BUG: scheduling while atomic in %[1]v',
+    stack: TRACE_STACK(['schedule']),
+  },
   {
     title: /BUG: lock held when returning to user space/,
     report: [
@@ -197,8 +227,16 @@ const BUG_FORMATS: Format[] = [
     fmt: 'BUG: held lock freed in %[1]v',
   },
   { title: /BUG: Bad rss-counter state/, fmt: 'BUG: Bad rss-counter state', noStackTrace: true },
-  { title: /BUG: non-zero nr_ptes on freeing mm/, fmt: 'BUG: non-zero nr_ptes on freeing mm', noStackTrace: true },
-  { title: /BUG: non-zero nr_pmds on freeing mm/, fmt: 'BUG: non-zero nr_pmds on freeing mm', noStackTrace: true },
+  {
+    title: /BUG: non-zero nr_ptes on freeing mm/,
+    fmt: 'BUG: non-zero nr_ptes on freeing mm',
+    noStackTrace: true,
+  },
+  {
+    title: /BUG: non-zero nr_pmds on freeing mm/,
+    fmt: 'BUG: non-zero nr_pmds on freeing mm',
+    noStackTrace: true,
+  },
   {
     // File system type and block device are left out of the title: they only split duplicates.
     title: /BUG: Dentry .* still in use/,
@@ -211,7 +249,16 @@ const BUG_FORMATS: Format[] = [
     fmt: 'BUG: Bad page %[1]v in %[2]v',
     stack: {
       parts: [/page last allocated/, S],
-      skip: ['(free|put|get|update|release)_page', 'free_unref', '^_*folio', 'truncate_inode_pages', 'page_frag_free', 'alloc', 'vmap', 'page_owner'],
+      skip: [
+        '(free|put|get|update|release)_page',
+        'free_unref',
+        '^_*folio',
+        'truncate_inode_pages',
+        'page_frag_free',
+        'alloc',
+        'vmap',
+        'page_owner',
+      ],
     },
   },
   { title: /BUG: Bad page map/, fmt: 'BUG: Bad page map' },
@@ -237,7 +284,22 @@ const BUG_FORMATS: Format[] = [
     fmt: 'memory leak in %[1]v',
     stack: {
       parts: [/backtrace(?: \(crc [0-9a-fA-F]*\))?:/, S],
-      skip: ['kmemleak', 'mmap', 'kmem', 'slab', 'alloc', 'create_object', 'idr_get', 'list_lru_init', 'kasprintf', 'kvasprintf', 'pcpu_create', 'strdup', 'strndup', 'memdup'],
+      skip: [
+        'kmemleak',
+        'mmap',
+        'kmem',
+        'slab',
+        'alloc',
+        'create_object',
+        'idr_get',
+        'list_lru_init',
+        'kasprintf',
+        'kvasprintf',
+        'pcpu_create',
+        'strdup',
+        'strndup',
+        'memdup',
+      ],
     },
   },
   {
@@ -261,19 +323,55 @@ const WARNING_FORMATS: Format[] = [
   {
     title: /WARNING: .*lib\/debugobjects\.c.* (?:debug_print|debug_check|at)/,
     fmt: 'WARNING: ODEBUG bug in %[1]v',
-    stack: warningStack('debug_', 'rcu', 'hrtimer_', 'timer_', 'work_', 'percpu_', 'vunmap', 'vfree', '__free_', 'debug_check', 'kobject_'),
+    stack: warningStack(
+      'debug_',
+      'rcu',
+      'hrtimer_',
+      'timer_',
+      'work_',
+      'percpu_',
+      'vunmap',
+      'vfree',
+      '__free_',
+      'debug_check',
+      'kobject_',
+    ),
   },
-  { title: /WARNING: .*mm\/usercopy\.c.* (?:usercopy_warn|at)/, fmt: 'WARNING: bad usercopy in %[1]v', stack: warningStack('usercopy', '__check') },
-  { title: /WARNING: .*lib\/kobject\.c.* (?:kobject_|at)/, fmt: 'WARNING: kobject bug in %[1]v', stack: warningStack('kobject_') },
-  { title: /WARNING: .*fs\/proc\/generic\.c.* (?:proc_register|at)/, fmt: 'WARNING: proc registration bug in %[1]v', stack: warningStack('proc_') },
-  { title: /WARNING: .*lib\/refcount\.c.* (?:refcount_|at)/, fmt: 'WARNING: refcount bug in %[1]v', stack: warningStack('refcount', 'kobject_') },
-  { title: /WARNING: .*kernel\/locking\/lockdep\.c.*lock_/, fmt: 'WARNING: locking bug in %[1]v', stack: warningStack('lock_sock', 'release_sock') },
+  {
+    title: /WARNING: .*mm\/usercopy\.c.* (?:usercopy_warn|at)/,
+    fmt: 'WARNING: bad usercopy in %[1]v',
+    stack: warningStack('usercopy', '__check'),
+  },
+  {
+    title: /WARNING: .*lib\/kobject\.c.* (?:kobject_|at)/,
+    fmt: 'WARNING: kobject bug in %[1]v',
+    stack: warningStack('kobject_'),
+  },
+  {
+    title: /WARNING: .*fs\/proc\/generic\.c.* (?:proc_register|at)/,
+    fmt: 'WARNING: proc registration bug in %[1]v',
+    stack: warningStack('proc_'),
+  },
+  {
+    title: /WARNING: .*lib\/refcount\.c.* (?:refcount_|at)/,
+    fmt: 'WARNING: refcount bug in %[1]v',
+    stack: warningStack('refcount', 'kobject_'),
+  },
+  {
+    title: /WARNING: .*kernel\/locking\/lockdep\.c.*lock_/,
+    fmt: 'WARNING: locking bug in %[1]v',
+    stack: warningStack('lock_sock', 'release_sock'),
+  },
   {
     title: /WARNING: .*still has locks held!/,
     report: [/WARNING: .*still has locks held!/, re('at: {{FUNC}}')],
     fmt: 'WARNING: still has locks held in %[1]v',
   },
-  { title: /WARNING: Nested lock was not taken/, fmt: 'WARNING: nested lock was not taken in %[1]v', stack: warningStack() },
+  {
+    title: /WARNING: Nested lock was not taken/,
+    fmt: 'WARNING: nested lock was not taken in %[1]v',
+    stack: warningStack(),
+  },
   {
     title: /WARNING: lock held when returning to user space/,
     report: [
@@ -284,12 +382,26 @@ const WARNING_FORMATS: Format[] = [
     fmt: 'WARNING: lock held when returning to user space in %[1]v',
     noStackTrace: true,
   },
-  { title: /WARNING: .*mm\/.*\.c.* k?.?malloc/, fmt: 'WARNING: kmalloc bug in %[1]v', stack: warningStack('kmalloc', 'krealloc', 'slab', 'kmem') },
-  { title: /WARNING: .*mm\/vmalloc.c.*__vmalloc_node/, fmt: 'WARNING: zero-size vmalloc in %[1]v', stack: warningStack() },
+  {
+    title: /WARNING: .*mm\/.*\.c.* k?.?malloc/,
+    fmt: 'WARNING: kmalloc bug in %[1]v',
+    stack: warningStack('kmalloc', 'krealloc', 'slab', 'kmem'),
+  },
+  {
+    title: /WARNING: .*mm\/vmalloc.c.*__vmalloc_node/,
+    fmt: 'WARNING: zero-size vmalloc in %[1]v',
+    stack: warningStack(),
+  },
   {
     title: /WARNING: .* usb_submit_urb/,
     fmt: 'WARNING in %[1]v/usb_submit_urb',
-    stack: warningStack('usb_submit_urb', 'usb_start_wait_urb', 'usb_bulk_msg', 'usb_interrupt_msg', 'usb_control_msg'),
+    stack: warningStack(
+      'usb_submit_urb',
+      'usb_start_wait_urb',
+      'usb_bulk_msg',
+      'usb_interrupt_msg',
+      'usb_control_msg',
+    ),
   },
   // 2026 form: `WARNING: file.c:123 at func+0x1/0x2, CPU#3: comm/pid` (and the raw-address variant).
   { title: re('WARNING: {{SRC}} at 0x\\d+, CPU#\\d+'), fmt: 'WARNING in %[2]v', stack: warningStack() },
@@ -321,7 +433,11 @@ const WARNING_FORMATS: Format[] = [
   },
   {
     title: /WARNING: possible recursive locking detected/,
-    report: [/WARNING: possible recursive locking detected/, /is trying to acquire lock/, re('at: (?:{{PC}} +)?{{FUNC}}')],
+    report: [
+      /WARNING: possible recursive locking detected/,
+      /is trying to acquire lock/,
+      re('at: (?:{{PC}} +)?{{FUNC}}'),
+    ],
     fmt: 'possible deadlock in %[1]v',
   },
   {
@@ -356,33 +472,57 @@ const WARNING_FORMATS: Format[] = [
     report: [/WARNING: held lock freed!/, re('at:(?: {{PC}})? +{{FUNC}}')],
     fmt: 'WARNING: held lock freed in %[1]v',
   },
-  { title: /WARNING: kernel stack regs .* has bad 'bp' value/, fmt: 'WARNING: kernel stack regs has bad value', noStackTrace: true },
-  { title: /WARNING: kernel stack frame pointer .* has bad value/, fmt: 'WARNING: kernel stack regs has bad value', noStackTrace: true },
+  {
+    title: /WARNING: kernel stack regs .* has bad 'bp' value/,
+    fmt: 'WARNING: kernel stack regs has bad value',
+    noStackTrace: true,
+  },
+  {
+    title: /WARNING: kernel stack frame pointer .* has bad value/,
+    fmt: 'WARNING: kernel stack regs has bad value',
+    noStackTrace: true,
+  },
   { title: /WARNING:\s*$/, fmt: 'WARNING: corrupted', corrupted: true },
 ];
 
 const INFO_FORMATS: Format[] = [
   {
     title: /INFO: possible circular locking dependency detected/,
-    report: [/INFO: possible circular locking dependency detected \]/, /is trying to acquire lock/, re('at: {{PC}} +{{FUNC}}')],
+    report: [
+      /INFO: possible circular locking dependency detected \]/,
+      /is trying to acquire lock/,
+      re('at: {{PC}} +{{FUNC}}'),
+    ],
     fmt: 'possible deadlock in %[1]v',
     kind: 'WARNING',
   },
   {
     title: /INFO: possible irq lock inversion dependency detected/,
-    report: [/INFO: possible irq lock inversion dependency detected \]/, /just changed the state of lock/, re('at: {{PC}} +{{FUNC}}')],
+    report: [
+      /INFO: possible irq lock inversion dependency detected \]/,
+      /just changed the state of lock/,
+      re('at: {{PC}} +{{FUNC}}'),
+    ],
     fmt: 'possible deadlock in %[1]v',
     kind: 'WARNING',
   },
   {
     title: /INFO: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected/,
-    report: [/INFO: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected \]/, /is trying to acquire/, re('at: {{PC}} +{{FUNC}}')],
+    report: [
+      /INFO: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected \]/,
+      /is trying to acquire/,
+      re('at: {{PC}} +{{FUNC}}'),
+    ],
     fmt: 'possible deadlock in %[1]v',
     kind: 'WARNING',
   },
   {
     title: /INFO: possible recursive locking detected/,
-    report: [/INFO: possible recursive locking detected \]/, /is trying to acquire lock/, re('at: {{PC}} +{{FUNC}}')],
+    report: [
+      /INFO: possible recursive locking detected \]/,
+      /is trying to acquire lock/,
+      re('at: {{PC}} +{{FUNC}}'),
+    ],
     fmt: 'possible deadlock in %[1]v',
     kind: 'WARNING',
   },
@@ -393,7 +533,7 @@ const INFO_FORMATS: Format[] = [
     kind: 'WARNING',
   },
   {
-    title: /INFO: rcu_(?:preempt|sched|bh) (?:self-)?detected(?: expedited)? stall/,
+    title: /INFO: rcu_(?:preempt|sched|bh|tasks\w*) (?:self-)?detected(?: expedited)? stall/,
     fmt: 'INFO: rcu detected stall in %[1]v',
     alt: ['stall in %[1]v'],
     stack: {
@@ -438,14 +578,20 @@ const INFO_FORMATS: Format[] = [
 
 /** What a `Kernel panic - not syncing:` message says about the cause. */
 export const PANIC_KINDS: ReadonlyArray<readonly [RegExp, CrashKind]> = [
-  [/^Memory failure: 0x[0-9a-f]+: unrecoverable page|^Memory failure on page [0-9a-f]+/, 'MEMORY_FAILURE_PANIC'],
+  [
+    /^Memory failure: 0x[0-9a-f]+: unrecoverable page|^Memory failure on page [0-9a-f]+/,
+    'MEMORY_FAILURE_PANIC',
+  ],
   [/^GHES: Fatal hardware error|^Fatal hardware error/, 'HW_ERROR_PANIC'],
   [/^Asynchronous SError Interrupt|SError/, 'SERROR'],
   [
     /machine check|^Fatal local machine check|^Local fatal machine check|^Failed kernel mode recovery|^Too many consecutive machine checks|^Consecutive machine checks|^Timeout: (?:Not all CPUs entered broadcast exception handler|Subject CPUs unable|Monarch CPU)|^Panicing machine check CPU died|^MCA architectural violation|^Lost physical address for unconsumed/,
     'MACHINE_CHECK',
   ],
-  [/^synchronous external abort|^synchronous parity or ECC error|\(translation table walk\)/, 'EXTERNAL_ABORT'],
+  [
+    /^synchronous external abort|^synchronous parity or ECC error|\(translation table walk\)/,
+    'EXTERNAL_ABORT',
+  ],
   [/^hung_task: blocked tasks/, 'HUNG_TASK'],
   [/^softlockup: hung tasks|^Hard LOCKUP|^hardlockup|[Ss]oft lockup/, 'LOCKUP'],
   [/^RCU Stall/, 'RCU_STALL'],
@@ -483,15 +629,30 @@ const PANIC_FORMATS: Format[] = [
     alt: ['stack-overflow in %[1]v'],
     stack: { parts: [CALL_TRACE, S], skip: ['bad_stack'], extractor: stallFrame },
   },
-  { title: /Kernel panic - not syncing: Attempted to kill init!/, fmt: 'kernel panic: Attempted to kill init!' },
+  {
+    title: /Kernel panic - not syncing: Attempted to kill init!/,
+    fmt: 'kernel panic: Attempted to kill init!',
+  },
   {
     title: /Kernel panic - not syncing: Couldn't open N_TTY ldisc for [^ ]+ --- error -[0-9]+/,
     fmt: "kernel panic: Couldn't open N_TTY ldisc",
   },
   // These follow another report; as a title they mean the real header was lost.
-  { title: /Kernel panic - not syncing: Fatal exception/, fmt: 'kernel panic: Fatal exception', corrupted: true },
-  { title: /Kernel panic - not syncing: panic_on_warn set/, fmt: 'kernel panic: panic_on_warn set', corrupted: true },
-  { title: /Kernel panic - not syncing: hung_task: blocked tasks/, fmt: 'kernel panic: hung_task: blocked tasks', corrupted: true },
+  {
+    title: /Kernel panic - not syncing: Fatal exception/,
+    fmt: 'kernel panic: Fatal exception',
+    corrupted: true,
+  },
+  {
+    title: /Kernel panic - not syncing: panic_on_warn set/,
+    fmt: 'kernel panic: panic_on_warn set',
+    corrupted: true,
+  },
+  {
+    title: /Kernel panic - not syncing: hung_task: blocked tasks/,
+    fmt: 'kernel panic: hung_task: blocked tasks',
+    corrupted: true,
+  },
   { title: /Kernel panic - not syncing: (.*)/, fmt: 'kernel panic: %[1]v' },
 ];
 
@@ -560,7 +721,12 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     header: 'general protection fault',
     kind: 'OOPS',
     formats: [
-      { title: /general protection fault.*:/, fmt: 'general protection fault in %[1]v', alt: ['bad-access in %[1]v'], stack: RIP_STACK },
+      {
+        title: /general protection fault.*:/,
+        fmt: 'general protection fault in %[1]v',
+        alt: ['bad-access in %[1]v'],
+        stack: RIP_STACK,
+      },
     ],
     // user-space GPFs (show_unhandled_signals): `general protection fault ip:.. sp:.. error:0 in libc.so`
     suppress: [/general protection fault .* error:\d+ in /],
@@ -585,7 +751,9 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     id: 'double-fault',
     header: 'PANIC: double fault',
     kind: 'OOPS',
-    formats: [{ title: /PANIC: double fault/, fmt: 'PANIC: double fault in %[1]v', stack: { parts: [RIP_FRAME] } }],
+    formats: [
+      { title: /PANIC: double fault/, fmt: 'PANIC: double fault in %[1]v', stack: { parts: [RIP_FRAME] } },
+    ],
     suppress: [],
     noSplit: /PANIC: double fault/,
   },
@@ -608,10 +776,23 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     header: 'kernel BUG',
     kind: 'BUG',
     formats: [
-      { title: /kernel BUG at mm\/usercopy.c/, fmt: 'BUG: bad usercopy in %[1]v', stack: TRACE_STACK(['usercopy', '__check']) },
-      { title: /kernel BUG at lib\/list_debug.c/, fmt: 'BUG: corrupted list in %[1]v', alt: ['bad-access in %[1]v'], stack: TRACE_STACK() },
+      {
+        title: /kernel BUG at mm\/usercopy.c/,
+        fmt: 'BUG: bad usercopy in %[1]v',
+        stack: TRACE_STACK(['usercopy', '__check']),
+      },
+      {
+        title: /kernel BUG at lib\/list_debug.c/,
+        fmt: 'BUG: corrupted list in %[1]v',
+        alt: ['bad-access in %[1]v'],
+        stack: TRACE_STACK(),
+      },
       // skb helpers hold many BUG_ONs; the bug is in their caller.
-      { title: /kernel BUG at (.*)/, fmt: 'kernel BUG in %[2]v', stack: { parts: [RIP_FRAME, CALL_TRACE, S], skip: ['^skb_'] } },
+      {
+        title: /kernel BUG at (.*)/,
+        fmt: 'kernel BUG in %[2]v',
+        stack: { parts: [RIP_FRAME, CALL_TRACE, S], skip: ['^skb_'] },
+      },
     ],
     suppress: [],
   },
@@ -670,7 +851,12 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
         alt: ['bad-access in %[1]v'],
         stack: TRACE_STACK(['ubsan', 'overflow']),
       },
-      { title: /UBSAN:/, report: [/UBSAN: (.*?) in/], fmt: 'UBSAN: %[1]v in %[2]v', stack: TRACE_STACK(['ubsan', 'overflow']) },
+      {
+        title: /UBSAN:/,
+        report: [/UBSAN: (.*?) in/],
+        fmt: 'UBSAN: %[1]v in %[2]v',
+        stack: TRACE_STACK(['ubsan', 'overflow']),
+      },
     ],
     suppress: [],
   },
@@ -700,7 +886,11 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     header: 'VFS: Close: file count is 0',
     kind: 'BUG',
     formats: [
-      { title: /VFS: Close: file count is 0/, fmt: 'VFS: Close: file count is zero (use-after-free)', noStackTrace: true },
+      {
+        title: /VFS: Close: file count is 0/,
+        fmt: 'VFS: Close: file count is zero (use-after-free)',
+        noStackTrace: true,
+      },
     ],
     suppress: [],
   },
@@ -709,7 +899,11 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     header: 'VFS: Busy inodes after unmount',
     kind: 'BUG',
     formats: [
-      { title: /VFS: Busy inodes after unmount/, fmt: 'VFS: Busy inodes after unmount (use-after-free)', noStackTrace: true },
+      {
+        title: /VFS: Busy inodes after unmount/,
+        fmt: 'VFS: Busy inodes after unmount (use-after-free)',
+        noStackTrace: true,
+      },
     ],
     suppress: [],
   },
@@ -729,15 +923,25 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
       },
     ],
     suppress: [],
-    secondary: /Internal error: (?!synchronous external abort|synchronous parity or ECC error|level -?\d \(translation table walk\)|level -?\d synchronous parity error)/,
+    secondary:
+      /Internal error: (?!synchronous external abort|synchronous parity or ECC error|level -?\d \(translation table walk\)|level -?\d synchronous parity error)/,
     noSplit: /Internal error:/,
   },
   {
     id: 'unhandled-fault',
     header: 'Unhandled fault:',
     kind: 'OOPS',
-    formats: [{ title: /Unhandled fault:/, fmt: 'Unhandled fault in %[1]v', alt: ['bad-access in %[1]v'], stack: RIP_STACK }],
-    suppress: [],
+    formats: [
+      {
+        title: /Unhandled fault:/,
+        fmt: 'Unhandled fault in %[1]v',
+        alt: ['bad-access in %[1]v'],
+        stack: RIP_STACK,
+      },
+    ],
+    // arm64 4.x prints this for user-mode aborts too (ESR class 0x20/0x24, "from a lower EL"): the
+    // task gets SIGBUS, the kernel goes on.
+    suppress: [/Unhandled fault: .* \(0x(?:8[0-3]|9[0-3])[0-9a-f]{6}\) at 0x/],
   },
   {
     id: 'alignment-trap',
@@ -757,8 +961,17 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
         fmt: 'trusty: ASSERT FAILED: %[1]v',
         noStackTrace: true,
       },
-      { title: /trusty: panic.* ASSERT FAILED.*: *(.*)/, fmt: 'trusty: ASSERT FAILED: %[1]v', corrupted: true },
-      { title: /trusty: panic/, report: [/trusty: panic \(.*?\): (.+)/], fmt: 'trusty: panic: %[1]v', noStackTrace: true },
+      {
+        title: /trusty: panic.* ASSERT FAILED.*: *(.*)/,
+        fmt: 'trusty: ASSERT FAILED: %[1]v',
+        corrupted: true,
+      },
+      {
+        title: /trusty: panic/,
+        report: [/trusty: panic \(.*?\): (.+)/],
+        fmt: 'trusty: panic: %[1]v',
+        noStackTrace: true,
+      },
     ],
     suppress: [],
   },
@@ -780,7 +993,9 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     id: 'syzfatal',
     header: 'SYZFATAL:',
     kind: 'OTHER',
-    formats: [{ title: /SYZFATAL:(.*)()/, alt: ['SYZFATAL%[2]s'], fmt: 'SYZFATAL:%[1]v', noStackTrace: true }],
+    formats: [
+      { title: /SYZFATAL:(.*)()/, alt: ['SYZFATAL%[2]s'], fmt: 'SYZFATAL:%[1]v', noStackTrace: true },
+    ],
     suppress: [],
   },
   {
@@ -788,7 +1003,11 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     header: 'panic:',
     kind: 'OTHER',
     formats: [
-      { title: /panic: Sentry detected .* stuck task/, fmt: 'panic: Sentry detected stuck tasks', noStackTrace: true },
+      {
+        title: /panic: Sentry detected .* stuck task/,
+        fmt: 'panic: Sentry detected stuck tasks',
+        noStackTrace: true,
+      },
       { title: /panic:(.*)/, fmt: 'panic:%[1]v', noStackTrace: true },
     ],
     suppress: [/_panic:/, /xlog_status:/, /ddb\.onpanic:/, /evtlog_status:/],
@@ -798,7 +1017,14 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     id: 'arm64-serror',
     header: 'SError Interrupt on CPU',
     kind: 'SERROR',
-    formats: [{ title: /SError Interrupt on CPU\d+, code (?:0x)?[0-9a-f]+ -- (.*)/, fmt: 'SError Interrupt in %[2]v', alt: ['bad-access in %[2]v'], stack: RIP_STACK }],
+    formats: [
+      {
+        title: /SError Interrupt on CPU\d+, code (?:0x)?[0-9a-f]+ -- (.*)/,
+        fmt: 'SError Interrupt in %[2]v',
+        alt: ['bad-access in %[2]v'],
+        stack: RIP_STACK,
+      },
+    ],
     suppress: [],
     ext: true,
   },
@@ -814,7 +1040,14 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     id: 'hard-lockup',
     header: 'Watchdog detected hard LOCKUP',
     kind: 'LOCKUP',
-    formats: [{ title: /Watchdog detected hard LOCKUP/, fmt: 'hard LOCKUP in %[1]v', alt: ['stall in %[1]v'], stack: { parts: [RIP_FRAME, CALL_TRACE, S], extractor: stallFrame } }],
+    formats: [
+      {
+        title: /Watchdog detected hard LOCKUP/,
+        fmt: 'hard LOCKUP in %[1]v',
+        alt: ['stall in %[1]v'],
+        stack: { parts: [RIP_FRAME, CALL_TRACE, S], extractor: stallFrame },
+      },
+    ],
     suppress: [],
     ext: true,
   },
@@ -824,7 +1057,14 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     id: 'x86-oops',
     header: 'Oops: ',
     kind: 'OOPS',
-    formats: [{ title: /Oops: (?:Oops: )?[0-9a-f]{4} \[#\d+\]/, fmt: 'Oops in %[1]v', alt: ['bad-access in %[1]v'], stack: RIP_STACK }],
+    formats: [
+      {
+        title: /Oops: (?:Oops: )?[0-9a-f]{4} \[#\d+\]/,
+        fmt: 'Oops in %[1]v',
+        alt: ['bad-access in %[1]v'],
+        stack: RIP_STACK,
+      },
+    ],
     suppress: [/Internal error: Oops/],
     secondary: /Oops: /,
     noSplit: /Oops: /,

@@ -46,5 +46,14 @@ export function analyzeReport(lines: readonly string[]): ReportAnalysis {
   return analyzeReportLines(lines);
 }
 
+/**
+ * Like analyzeReport, for a report cut short at a second report (console captures without caller
+ * ids): the title comes from `lines`, the stack-presence check looks at all of `whole`
+ * (which starts with `lines`).
+ */
+export function analyzeReportPrefix(lines: readonly string[], whole: readonly string[]): ReportAnalysis {
+  return analyzeReportLines(lines, whole);
+}
+
 export { normalizeFrame } from './facts.js';
 export { titleType } from './title.js';

@@ -62,6 +62,7 @@ export function startKind(line: string, m: StartMatch): CrashKind {
     if (f.kind !== undefined && t instanceof RegExp && t.test(line)) return f.kind;
   }
   if (g.id === 'info' && /INFO: task .* blocked for more than/.test(line)) return 'HUNG_TASK';
-  if (g.id === 'info' && /detected stalls? on CPU|self-detected stall|detected expedited stall/.test(line)) return 'RCU_STALL';
+  if (g.id === 'info' && /detected stalls? on CPU|self-detected stall|detected expedited stall/.test(line))
+    return 'RCU_STALL';
   return g.kind;
 }
