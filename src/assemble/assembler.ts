@@ -1,0 +1,310 @@
+/**
+ * Crash report assembly for one host (DESIGN.md §1). The state is a plain object; `open` is null
+ * when no report is open, so an idle host costs a few numbers.
+ *
+ * A report starts at a line `matchReportStart` accepts and takes the lines of its own printk caller
+ * (`T123`/`C4`) when the transport carries caller ids; other callers' lines go elsewhere, except
+ * for the reports that gather other CPUs' output (RCU stalls, lockups, hung tasks: NMI backtraces).
+ * Without caller ids one report takes every line. A report ends at:
+ * - its end marker (`isReportEnd`), then it waits EPILOGUE_US (event time) for the panic epilogue
+ *   (`Kernel panic - not syncing`, `Kernel Offset:`, `---[ end Kernel panic`);
+ * - a new non-secondary report start of the same caller (or any, without caller ids);
+ * - a boot marker; `limits.reportIdleMs` without a line; MAX_SPAN after it started;
+ * - the end of the multi-line message it started in (pstore, kdump).
+ */
+import type { StateLimits } from '../model/config.js';
+import type { CrashReport } from '../model/crash.js';
+import type { KernelLogEvent } from '../model/event.js';
+import type { LineContext, MarkerSignal } from '../model/signal.js';
+import { isReportEnd, matchReportStart, type ReportStart } from '../parse/crash/index.js';
+import { bootChange } from '../parse/hw/boot.js';
+import { boundedLine } from '../parse/hw/line.js';
+import { appendLine, finishReport, type OpenReport, openReport } from './report.js';
+
+export interface AssemblerState {
+  bootId: string | null;
+  /** last uptime stamp, µs, or -1 */
+  lastUptimeUs: number;
+  /** lines since the last boot marker (capped), to fold a banner that follows a boot_id change */
+  sinceBoot: number;
+  /** open reports, oldest first; null when none */
+  open: OpenReport[] | null;
+}
+
+export interface AssembleOutput {
+  readonly reports: readonly CrashReport[];
+  readonly markers: readonly MarkerSignal[];
+}
+
+interface MutableOutput {
+  reports: CrashReport[];
+  markers: MarkerSignal[];
+}
+
+/** Wait this long (event time) after an end marker for the panic epilogue. */
+export const EPILOGUE_US = 2_000_000;
+/** Non-epilogue lines after an end marker before the report closes anyway. */
+export const MAX_AFTER_END = 64;
+/** Reports open at once (one per caller); the oldest is closed beyond this. */
+export const MAX_OPEN = 8;
+/** A banner this many lines after a boot_id change belongs to the same boot. */
+const BANNER_FOLD_LINES = 256;
+const SINCE_BOOT_CAP = 1 << 20;
+
+const EMPTY: AssembleOutput = Object.freeze({ reports: Object.freeze([]), markers: Object.freeze([]) });
+
+const GATHERING_KINDS = new Set(['RCU_STALL', 'LOCKUP', 'HUNG_TASK']);
+
+const EPILOGUE_LEADS = [
+  'Kernel panic - not syncing',
+  '---[ end Kernel panic',
+  'Kernel Offset: ',
+  'Rebooting in ',
+  'SMP: stopping secondary CPUs',
+  'PHYS_OFFSET: ',
+  'CPU features: ',
+  'Memory Limit: ',
+  'Shutting down cpus with NMI',
+];
+
+export function newAssemblerState(): AssemblerState {
+  return { bootId: null, lastUptimeUs: -1, sinceBoot: SINCE_BOOT_CAP, open: null };
+}
+
+function isEpilogue(text: string): boolean {
+  for (const lead of EPILOGUE_LEADS) if (text.startsWith(lead)) return true;
+  return false;
+}
+
+function isPanicEnd(text: string): boolean {
+  return text.startsWith('---[ end Kernel panic');
+}
+
+function startOf(text: string): ReportStart | null {
+  try {
+    return matchReportStart(text);
+  } catch {
+    return null;
+  }
+}
+
+function endOf(text: string): boolean {
+  try {
+    return isReportEnd(text);
+  } catch {
+    return false;
+  }
+}
+
+function maxSpanUs(limits: StateLimits): number {
+  return Math.max(60_000_000, limits.reportIdleMs * 6000);
+}
+
+function out0(o: MutableOutput | null): MutableOutput {
+  return o ?? { reports: [], markers: [] };
+}
+
+function closeAt(s: AssemblerState, i: number, o: MutableOutput | null): MutableOutput | null {
+  const open = s.open;
+  if (open === null) return o;
+  const r = open[i];
+  if (r === undefined) return o;
+  open.splice(i, 1);
+  if (open.length === 0) s.open = null;
+  const res = out0(o);
+  res.reports.push(finishReport(r));
+  return res;
+}
+
+function closeReport(s: AssemblerState, r: OpenReport, o: MutableOutput | null): MutableOutput | null {
+  const i = s.open === null ? -1 : s.open.indexOf(r);
+  return i < 0 ? o : closeAt(s, i, o);
+}
+
+function closeAll(s: AssemblerState, o: MutableOutput | null): MutableOutput | null {
+  let res = o;
+  while (s.open !== null) res = closeAt(s, 0, res);
+  return res;
+}
+
+/** Close what is idle, past its epilogue window, or too long, as of event time `nowUs`. */
+function closeDue(
+  s: AssemblerState,
+  nowUs: number,
+  limits: StateLimits,
+  o: MutableOutput | null,
+): MutableOutput | null {
+  let res = o;
+  const open = s.open;
+  if (open === null) return res;
+  const idleUs = limits.reportIdleMs * 1000;
+  const span = maxSpanUs(limits);
+  for (let i = open.length - 1; i >= 0; i--) {
+    const r = open[i];
+    if (r === undefined) continue;
+    if (
+      nowUs - r.lastTs > idleUs ||
+      (r.endedTs >= 0 && nowUs - r.endedTs > EPILOGUE_US) ||
+      nowUs - r.ts > span
+    ) {
+      res = closeAt(s, i, res);
+    }
+  }
+  return res;
+}
+
+function byCaller(s: AssemblerState, caller: string): OpenReport | null {
+  const open = s.open;
+  if (open === null) return null;
+  for (let i = open.length - 1; i >= 0; i--) {
+    const r = open[i];
+    if (r !== undefined && r.caller === caller) return r;
+  }
+  return null;
+}
+
+function mostRecent(s: AssemblerState): OpenReport | null {
+  const open = s.open;
+  return open === null ? null : (open[open.length - 1] ?? null);
+}
+
+/** The open report a non-start line belongs to, or null (the line goes elsewhere). */
+function ownerOf(s: AssemblerState, caller: string | null, text: string): OpenReport | null {
+  if (s.open === null) return null;
+  if (caller === null) return mostRecent(s);
+  const own = byCaller(s, caller);
+  if (own !== null) return own;
+  const last = mostRecent(s);
+  if (last === null) return null;
+  if (last.caller === null) return last; // the report came without caller ids: it takes everything
+  if (last.endedTs >= 0 && isEpilogue(text)) return last;
+  const open = s.open;
+  for (let i = open.length - 1; i >= 0; i--) {
+    const r = open[i];
+    if (r !== undefined && r.endedTs < 0 && GATHERING_KINDS.has(r.kind)) return r;
+  }
+  return null;
+}
+
+function bootMarker(event: KernelLogEvent, text: string): MarkerSignal {
+  return {
+    type: 'marker',
+    marker: 'BOOT',
+    pfn: null,
+    line: boundedLine(text, 1024),
+    ts: event.ts,
+    uptimeUs: event.uptime_us,
+    bootId: event.boot_id,
+  };
+}
+
+/**
+ * One line of one event (transport prefixes and stamps removed; see `splitMessage`). Returns the
+ * reports this line closed and the BOOT marker when it starts a new boot. Routine lines with no
+ * report open return a shared empty result.
+ */
+export function pushLine(s: AssemblerState, ctx: LineContext, limits: StateLimits): AssembleOutput {
+  const ev = ctx.event;
+  const text = ctx.text;
+  let o: MutableOutput | null = null;
+
+  const change = bootChange(s.bootId, s.lastUptimeUs, ev, text);
+  if (change !== null && !(change === 'banner' && s.sinceBoot < BANNER_FOLD_LINES)) {
+    o = out0(closeAll(s, o));
+    o.markers.push(bootMarker(ev, text));
+    s.sinceBoot = 0;
+  } else if (s.sinceBoot < SINCE_BOOT_CAP) s.sinceBoot++;
+  if (ev.boot_id !== null) s.bootId = ev.boot_id;
+  if (ev.uptime_us !== null) s.lastUptimeUs = ev.uptime_us;
+
+  if (s.open !== null) o = closeDue(s, ev.ts, limits, o);
+
+  const start = startOf(text);
+  if (start !== null) {
+    o = onStart(s, ctx, start, limits, o);
+    return o ?? EMPTY;
+  }
+  if (s.open === null) return o ?? EMPTY;
+
+  const r = ownerOf(s, ev.caller, text);
+  if (r === null) return o ?? EMPTY;
+  if (r.endedTs >= 0) {
+    if (isEpilogue(text)) {
+      appendLine(r, text, true, limits);
+      r.lastTs = ev.ts;
+      if (isPanicEnd(text)) o = closeReport(s, r, o);
+    } else if (++r.afterEnd > MAX_AFTER_END) o = closeReport(s, r, o);
+    return o ?? EMPTY;
+  }
+  const end = endOf(text);
+  appendLine(r, text, end || isEpilogue(text), limits);
+  r.lastTs = ev.ts;
+  if (end) {
+    if (isPanicEnd(text)) o = closeReport(s, r, o);
+    else r.endedTs = ev.ts;
+  }
+  return o ?? EMPTY;
+}
+
+function onStart(
+  s: AssemblerState,
+  ctx: LineContext,
+  start: ReportStart,
+  limits: StateLimits,
+  o: MutableOutput | null,
+): MutableOutput | null {
+  const ev = ctx.event;
+  let res = o;
+  if (start.secondary) {
+    const r = (ev.caller !== null ? byCaller(s, ev.caller) : null) ?? mostRecent(s);
+    if (r !== null) {
+      appendLine(r, ctx.text, true, limits);
+      r.lastTs = ev.ts;
+      return res;
+    }
+  } else if (s.open !== null) {
+    // a new report ends the previous one of the same caller, and every report already past its end
+    for (let i = s.open.length - 1; s.open !== null && i >= 0; i--) {
+      const r = s.open[i];
+      if (r === undefined) continue;
+      if (r.endedTs >= 0 || ev.caller === null || r.caller === null || r.caller === ev.caller) {
+        res = closeAt(s, i, res);
+      }
+    }
+  }
+  if (s.open !== null && s.open.length >= MAX_OPEN) res = closeAt(s, 0, res);
+  const r = openReport(ev, start.kind, ctx.text, limits);
+  if (s.open === null) s.open = [r];
+  else s.open.push(r);
+  return res;
+}
+
+/**
+ * After the last line of a multi-line message (pstore, kdump dump): the reports that started in it
+ * are complete.
+ */
+export function endEvent(s: AssemblerState, event: KernelLogEvent): AssembleOutput {
+  if (s.open === null || event.message.indexOf('\n') < 0) return EMPTY;
+  let o: MutableOutput | null = null;
+  for (let i = s.open.length - 1; s.open !== null && i >= 0; i--) {
+    const r = s.open[i];
+    if (r?.inMessage) o = closeAt(s, i, o);
+  }
+  return o ?? EMPTY;
+}
+
+/** Event time moved on to `watermarkUs`: close idle reports and finished epilogues. */
+export function advanceAssembler(
+  s: AssemblerState,
+  watermarkUs: number,
+  limits: StateLimits,
+): AssembleOutput {
+  if (s.open === null) return EMPTY;
+  return closeDue(s, watermarkUs, limits, null) ?? EMPTY;
+}
+
+/** End of input: close every open report. */
+export function flushAssembler(s: AssemblerState, limits: StateLimits): AssembleOutput {
+  void limits;
+  return closeAll(s, null) ?? EMPTY;
+}

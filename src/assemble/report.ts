@@ -1,0 +1,118 @@
+/**
+ * One open crash report: a plain object (serialisable), bounded in lines and bytes, turned into a
+ * `CrashReport` when it closes.
+ */
+import type { StateLimits } from '../model/config.js';
+import type { CrashKind, CrashReport, ReportAnalysis } from '../model/crash.js';
+import type { KernelLogEvent } from '../model/event.js';
+import { analyzeReport } from '../parse/crash/index.js';
+import { boundedLine } from '../parse/hw/line.js';
+
+export interface OpenReport {
+  /** printk caller id that owns the report (`T123` / `C4`), null when the transport had none */
+  caller: string | null;
+  kind: CrashKind;
+  host: string;
+  bootId: string | null;
+  arch: string | null;
+  kernelRelease: string | null;
+  /** event time of the first line, µs */
+  ts: number;
+  uptimeUs: number | null;
+  firstSeq: number | null;
+  lines: string[];
+  truncatedLines: number;
+  /** event time of the last line taken, µs */
+  lastTs: number;
+  /** event time of the end marker (`---[ end trace`), -1 while the report runs */
+  endedTs: number;
+  /** lines seen after the end marker that were not epilogue */
+  afterEnd: number;
+  /** started inside a multi-line message (pstore, kdump): closes at that message's end */
+  inMessage: boolean;
+}
+
+/** Lines kept back at the end of the bound for the end marker and the panic epilogue. */
+export function reserveLines(limits: StateLimits): number {
+  return Math.min(8, Math.floor(limits.maxReportLines / 4));
+}
+
+export function openReport(
+  event: KernelLogEvent,
+  kind: CrashKind,
+  text: string,
+  limits: StateLimits,
+): OpenReport {
+  const r: OpenReport = {
+    caller: event.caller,
+    kind,
+    host: event.host,
+    bootId: event.boot_id,
+    arch: event.arch,
+    kernelRelease: event.kernel_release,
+    ts: event.ts,
+    uptimeUs: event.uptime_us,
+    firstSeq: event.seq,
+    lines: [],
+    truncatedLines: 0,
+    lastTs: event.ts,
+    endedTs: -1,
+    afterEnd: 0,
+    inMessage: event.message.length !== text.length && event.message.indexOf('\n') >= 0,
+  };
+  appendLine(r, text, true, limits);
+  return r;
+}
+
+/**
+ * Add one line within the bounds. Ordinary lines stop at `maxReportLines - reserve`; important
+ * lines (start, end marker, epilogue) may use the reserve. Everything else is counted as dropped.
+ */
+export function appendLine(r: OpenReport, text: string, important: boolean, limits: StateLimits): void {
+  const max = Math.max(1, limits.maxReportLines);
+  const n = r.lines.length;
+  if (n < max - reserveLines(limits) || (important && n < max)) {
+    r.lines.push(boundedLine(text, Math.max(1, limits.maxLineBytes)));
+  } else {
+    r.truncatedLines++;
+  }
+}
+
+function fallbackAnalysis(lines: readonly string[]): ReportAnalysis {
+  return {
+    kind: 'OTHER',
+    title: (lines[0] ?? '').slice(0, 120),
+    altTitles: [],
+    type: '',
+    guiltyFrame: null,
+    frames: [],
+    taint: null,
+    kernelRelease: null,
+    corrupted: true,
+    panicked: false,
+    hwSignature: false,
+    inPoisonHandler: false,
+    pfns: [],
+  };
+}
+
+export function finishReport(r: OpenReport): CrashReport {
+  let analysis: ReportAnalysis;
+  try {
+    analysis = analyzeReport(r.lines);
+  } catch {
+    analysis = fallbackAnalysis(r.lines); // an analyzer bug must not lose the report
+  }
+  return {
+    host: r.host,
+    bootId: r.bootId,
+    arch: r.arch,
+    kernelRelease: r.kernelRelease ?? analysis.kernelRelease,
+    ts: r.ts,
+    uptimeUs: r.uptimeUs,
+    firstSeq: r.firstSeq,
+    lines: r.lines,
+    truncatedLines: r.truncatedLines,
+    analysis,
+  };
+}

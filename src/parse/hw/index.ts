@@ -1,0 +1,10 @@
+/**
+ * Hardware-error signals from kernel log lines (reference/kernel-formats.md §2, §4–§7, §9).
+ * Public API: per-host state plus three functions over it.
+ */
+export { type HwBlock, mceSeverity } from './blocks.js';
+export { bootChange, isBootBanner } from './boot.js';
+export { armErrAddr, hexToNumber, physToPfn } from './hex.js';
+export { boundedLine, splitMessage, stripStamp } from './line.js';
+export { esrIsExternalAbort, HW_ROWS, type HwRow } from './rows.js';
+export { advanceHw, flushHw, type HwState, hwIsIdle, hwPrefilter, newHwState, pushHwLine } from './state.js';

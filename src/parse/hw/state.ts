@@ -1,0 +1,455 @@
+/**
+ * Per-host hardware-signal state and the line loop. The state is a plain object (serialisable, no
+ * closures); module functions update it. Routine lines leave through a first-character prefilter
+ * without touching a regex or allocating.
+ *
+ * Synthetic poison (reference §2.3, §9 rule 5) is decided here:
+ * - an injection marker (madvise / hwpoison-inject / `MCE exception done` / `Unpoison:`) within
+ *   INJECT_WINDOW_US before the signal, or naming its pfn, or EINJ / mce-inject loaded this boot;
+ * - a marker on the line right after a signal: signals wait one line (`hold`), because mce-inject
+ *   prints `MCE exception done on CPU %d` after the machine check it raised;
+ * - memory-failure verdicts with no hardware record in the minute before them that come as a run
+ *   of different pfns within FLOOD_US (SNP/ccp, selftests: hundreds of pfns in milliseconds);
+ * - page-fault-path kills (`MCE: Killing ... fault at <uaddr>`) in a boot that saw no hardware
+ *   error (userfaultfd UFFDIO_POISON prints them for simulated poison).
+ * Markers after a signal was released cannot change it; the correlator sees the INJECTION markers.
+ */
+import type { LineContext, MarkerSignal, Signal, HwSignal } from '../../model/signal.js';
+import { blockIsUseful, continueBlock, type HwBlock, openBlock } from './blocks.js';
+import { bootChange } from './boot.js';
+import { physToPfn } from './hex.js';
+import { boundedLine } from './line.js';
+import { HW_ROWS, type HoldKind, type HwDraft, type HwRow, LEADS, type MarkerDraft } from './rows.js';
+
+export interface HwState {
+  bootId: string | null;
+  /** last uptime stamp seen, µs, or -1 */
+  lastUptimeUs: number;
+  lastTs: number;
+  /** event time of the last hardware error record of this boot, or -1 */
+  hwSeenTs: number;
+  /** event time of the last non-synthetic memory-failure verdict of this boot, or -1 */
+  mfSeenTs: number;
+  injectTs: number;
+  injectPfn: number;
+  /** EINJ or mce-inject was loaded this boot */
+  injectBoot: boolean;
+  /** last memory-failure verdict that had no hardware record before it */
+  loneTs: number;
+  lonePfn: number;
+  flood: boolean;
+  userAccessTs: number;
+  userAccessPfn: number;
+  /** signals waiting one line for a marker, or a lone memory-failure run */
+  held: HwSignal[] | null;
+  heldTs: number;
+  /** open multi-line records */
+  blocks: HwBlock[] | null;
+  /**
+   * log2 of the kernel's page size: memory-failure and EDAC print pfns in kernel pages, so physical
+   * addresses (GHES, AEST) are converted with this. 12 until a line shows otherwise (an EDAC
+   * `offset:` past 4 KiB, a `-64k`/`+64k` kernel release).
+   */
+  pageShift: number;
+}
+
+export const BLOCK_GAP_US = 1_000_000;
+export const HOLD_US = 1_000_000;
+export const INJECT_WINDOW_US = 5_000_000;
+export const HW_CONTEXT_US = 60_000_000;
+export const FLOOD_US = 1_000_000;
+export const MAX_HELD = 16;
+export const MAX_BLOCKS = 4;
+/** recognizers look at no more than this much of a line (printk lines are < 1024 bytes) */
+export const MAX_TEXT = 2048;
+/** bound on the `line` a signal carries */
+export const MAX_SIGNAL_LINE = 1024;
+
+const NONE: Signal[] = [];
+Object.freeze(NONE);
+
+export function newHwState(): HwState {
+  return {
+    bootId: null,
+    lastUptimeUs: -1,
+    lastTs: 0,
+    hwSeenTs: -1,
+    mfSeenTs: -1,
+    injectTs: -1,
+    injectPfn: -1,
+    injectBoot: false,
+    loneTs: -1,
+    lonePfn: -1,
+    flood: false,
+    userAccessTs: -1,
+    userAccessPfn: -1,
+    held: null,
+    heldTs: 0,
+    blocks: null,
+    pageShift: 12,
+  };
+}
+
+// ---- prefilter: leads indexed by first character
+const LEADS_BY_CHAR = new Map<number, string[]>();
+for (const lead of LEADS) {
+  const c = lead.charCodeAt(0);
+  const list = LEADS_BY_CHAR.get(c) ?? [];
+  list.push(lead);
+  LEADS_BY_CHAR.set(c, list);
+}
+
+/** Could this line be a hardware-error line at all? One map lookup for routine chatter. */
+export function hwPrefilter(text: string): boolean {
+  const leads = LEADS_BY_CHAR.get(text.charCodeAt(0));
+  if (leads === undefined) return false;
+  for (const lead of leads) if (text.startsWith(lead)) return true;
+  return false;
+}
+
+function resetBoot(s: HwState): void {
+  s.hwSeenTs = -1;
+  s.mfSeenTs = -1;
+  s.injectTs = -1;
+  s.injectPfn = -1;
+  s.injectBoot = false;
+  s.loneTs = -1;
+  s.lonePfn = -1;
+  s.flood = false;
+  s.userAccessTs = -1;
+  s.userAccessPfn = -1;
+}
+
+/**
+ * One line of one event (transport prefixes and stamps removed). Returns the signals completed by
+ * this line, which can include earlier multi-line records it closed and signals that were held.
+ */
+export function pushHwLine(s: HwState, ctx: LineContext): Signal[] {
+  const ev = ctx.event;
+  let out: Signal[] | null = null;
+  const raw = ctx.text;
+
+  const change = bootChange(s.bootId, s.lastUptimeUs, ev, raw);
+  if (change !== null) {
+    out = closeAll(s, out);
+    resetBoot(s);
+  }
+  if (ev.boot_id !== null) s.bootId = ev.boot_id;
+  if (ev.uptime_us !== null) s.lastUptimeUs = ev.uptime_us;
+  if ((s.blocks !== null || s.held !== null) && ev.ts - s.lastTs > BLOCK_GAP_US) out = closeAll(s, out);
+  if (ev.ts > s.lastTs) s.lastTs = ev.ts;
+
+  const text = raw.length > MAX_TEXT ? raw.slice(0, MAX_TEXT) : raw;
+
+  if (s.blocks !== null) {
+    const r = offerToBlocks(s, text, ctx, out);
+    out = r.out;
+    if (r.done) return out ?? NONE;
+  }
+
+  if (!hwPrefilter(text)) {
+    if (s.held !== null) out = release(s, out);
+    return out ?? NONE;
+  }
+
+  if (s.pageShift === 12 && ev.kernel_release !== null) s.pageShift = releasePageShift(ev.kernel_release);
+  const block = openBlock(text, ev, boundedLine(raw, MAX_SIGNAL_LINE));
+  if (block !== null) {
+    if (s.held !== null) out = release(s, out);
+    if (s.blocks === null) s.blocks = [];
+    if (s.blocks.length >= MAX_BLOCKS) out = closeBlock(s, 0, out);
+    s.blocks.push(block);
+    return out ?? NONE;
+  }
+
+  const r = recognize(s, ctx, text, out, 0);
+  out = r.out;
+  if (!r.any && s.held !== null) out = release(s, out);
+  return out ?? NONE;
+}
+
+/** Event time moved on: close records and release signals that have waited long enough. */
+export function advanceHw(s: HwState, watermarkUs: number): Signal[] {
+  let out: Signal[] | null = null;
+  if (s.blocks !== null) {
+    for (let i = s.blocks.length - 1; i >= 0; i--) {
+      const b = s.blocks[i];
+      if (b !== undefined && watermarkUs - b.lastTs > BLOCK_GAP_US) out = closeBlock(s, i, out);
+    }
+  }
+  if (s.held !== null && watermarkUs - s.heldTs > HOLD_US) out = release(s, out);
+  return out ?? NONE;
+}
+
+/** End of input (or the host went idle): everything open is emitted. */
+export function flushHw(s: HwState): Signal[] {
+  return closeAll(s, null) ?? NONE;
+}
+
+/** Nothing is open or held: the state carries only boot-scoped facts. */
+export function hwIsIdle(s: HwState): boolean {
+  return s.blocks === null && s.held === null;
+}
+
+/** Distribution kernels built with 16/64 KiB pages say so in the release (`-64k`, `+64k`, `.16k`). */
+function releasePageShift(release: string): number {
+  if (/[-+._]64k\b/i.test(release)) return 16;
+  if (/[-+._]16k\b/i.test(release)) return 14;
+  return 12;
+}
+
+function closeAll(s: HwState, out: Signal[] | null): Signal[] | null {
+  let o = out;
+  while (s.blocks !== null) o = closeBlock(s, 0, o);
+  if (s.held !== null) o = release(s, o);
+  return o;
+}
+
+function offerToBlocks(
+  s: HwState,
+  text: string,
+  ctx: LineContext,
+  out: Signal[] | null,
+): { out: Signal[] | null; done: boolean } {
+  const blocks = s.blocks;
+  if (blocks === null) return { out, done: false };
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i];
+    if (b === undefined) continue;
+    const r = continueBlock(b, text, ctx.event);
+    if (r === 'absorbed') {
+      let o = out;
+      if (b.complete) o = closeBlock(s, i, o);
+      return { out: o, done: true };
+    }
+    if (r === 'new-record') return { out: closeBlock(s, i, out), done: false };
+  }
+  return { out, done: false };
+}
+
+function closeBlock(s: HwState, index: number, out: Signal[] | null): Signal[] | null {
+  const blocks = s.blocks;
+  if (blocks === null) return out;
+  const b = blocks[index];
+  blocks.splice(index, 1);
+  if (blocks.length === 0) s.blocks = null;
+  if (b === undefined || !blockIsUseful(b)) return out;
+  const sig: HwSignal = {
+    type: 'hw',
+    source: b.source,
+    severity: b.severity,
+    pfn: b.kind === 'mce' ? b.pfn : physToPfn(b.physAddr, s.pageShift),
+    physAddr: b.physAddr,
+    pageType: null,
+    result: 'Reported',
+    synthetic: false,
+    count: 1,
+    recognizer:
+      b.kind === 'aest' ? 'aest-record' : b.kind === 'ghes' ? 'ghes-cper-record' : `${b.kind}-record`,
+    line: b.line,
+    ts: b.ts,
+    uptimeUs: b.uptimeUs,
+    bootId: b.bootId,
+  };
+  return admit(s, sig, b.kind === 'mce' || b.kind === 'edac-mce' ? 'next' : 'none', true, out);
+}
+
+function recognize(
+  s: HwState,
+  ctx: LineContext,
+  text: string,
+  out: Signal[] | null,
+  depth: number,
+): { out: Signal[] | null; any: boolean } {
+  let o = out;
+  for (const row of HW_ROWS) {
+    if (!text.startsWith(row.lead)) continue;
+    const m = row.match.exec(text);
+    if (m === null) continue;
+    const d = safeExtract(row, m, text);
+    if (d === null) continue;
+    if (d.kind === 'hw' && d.pageShift !== 0) s.pageShift = d.pageShift;
+    // a line that is not part of an open record closes those records first (keeps causal order)
+    if (depth === 0) while (s.blocks !== null) o = closeBlock(s, 0, o);
+    if (d.kind === 'marker') return { out: onMarker(s, ctx, d, o), any: true };
+    o = onDraft(s, ctx, row.id, d, o);
+    if (d.rest !== null && depth < 2) {
+      const rest = d.rest.length > MAX_TEXT ? d.rest.slice(0, MAX_TEXT) : d.rest;
+      o = recognize(s, ctx, rest, o, depth + 1).out;
+    }
+    return { out: o, any: true };
+  }
+  return { out: o, any: false };
+}
+
+function safeExtract(row: HwRow, m: RegExpExecArray, text: string): HwDraft | MarkerDraft | null {
+  try {
+    return row.extract(m, text);
+  } catch {
+    return null; // a recognizer bug must not stop the stream; the line stays unrecognised
+  }
+}
+
+function onMarker(s: HwState, ctx: LineContext, d: MarkerDraft, out: Signal[] | null): Signal[] | null {
+  const ev = ctx.event;
+  if (d.needsHw && s.hwSeenTs < 0) return s.held !== null ? release(s, out) : out;
+  let o = out;
+  if (d.marker === 'INJECTION') {
+    s.injectTs = ev.ts;
+    s.injectPfn = d.pfn ?? -1;
+    if (d.bootWide) s.injectBoot = true;
+    if (s.held !== null) for (const h of s.held) h.synthetic = true;
+  }
+  if (s.held !== null) o = release(s, o);
+  const m: MarkerSignal = {
+    type: 'marker',
+    marker: d.marker,
+    pfn: d.pfn,
+    line: boundedLine(ctx.text, MAX_SIGNAL_LINE),
+    ts: ev.ts,
+    uptimeUs: ev.uptime_us,
+    bootId: ev.boot_id,
+  };
+  if (o === null) o = [];
+  o.push(m);
+  return o;
+}
+
+function onDraft(
+  s: HwState,
+  ctx: LineContext,
+  id: string,
+  d: HwDraft,
+  out: Signal[] | null,
+): Signal[] | null {
+  const ev = ctx.event;
+  let pfn = d.pfn;
+  let physAddr = d.physAddr;
+  if (
+    d.wantsUserAccessPfn &&
+    pfn === null &&
+    s.userAccessTs >= 0 &&
+    ev.ts - s.userAccessTs <= INJECT_WINDOW_US
+  ) {
+    pfn = s.userAccessPfn;
+    physAddr = null;
+  }
+  if (id === 'mce-user-access' && pfn !== null) {
+    s.userAccessTs = ev.ts;
+    s.userAccessPfn = pfn;
+  }
+  let synthetic = d.synthetic;
+  if (d.faultKill && s.hwSeenTs < 0 && s.mfSeenTs < 0) synthetic = true;
+  const sig: HwSignal = {
+    type: 'hw',
+    source: d.source,
+    severity: d.severity,
+    pfn,
+    physAddr,
+    pageType: d.pageType,
+    result: d.result,
+    synthetic,
+    count: d.count,
+    recognizer: id,
+    line: boundedLine(ctx.text, MAX_SIGNAL_LINE),
+    ts: ev.ts,
+    uptimeUs: ev.uptime_us,
+    bootId: ev.boot_id,
+  };
+  if (d.result === 'Unpoisoned') {
+    // any `Unpoison:` line means a test machine (unpoison is refused after real hardware poison)
+    s.injectTs = ev.ts;
+    s.injectPfn = pfn ?? -1;
+  }
+  return admit(s, sig, d.hold, d.record, out);
+}
+
+function injectedNear(s: HwState, sig: HwSignal): boolean {
+  if (s.injectBoot) return true;
+  if (s.injectTs >= 0 && sig.ts - s.injectTs <= INJECT_WINDOW_US && sig.ts >= s.injectTs - INJECT_WINDOW_US) {
+    return true;
+  }
+  return sig.pfn !== null && sig.pfn === s.injectPfn;
+}
+
+/** Decide synthetic, then emit, hold, or fold into a software-poison run. */
+function admit(
+  s: HwState,
+  sig: HwSignal,
+  hold: HoldKind,
+  record: boolean,
+  out: Signal[] | null,
+): Signal[] | null {
+  if (!sig.synthetic && injectedNear(s, sig)) sig.synthetic = true;
+  if (record && !sig.synthetic) s.hwSeenTs = sig.ts;
+  let o = out;
+
+  if (hold === 'mf' && !sig.synthetic && sig.pfn !== null) {
+    const lone = s.hwSeenTs < 0 || sig.ts - s.hwSeenTs > HW_CONTEXT_US;
+    if (lone) {
+      const near = s.loneTs >= 0 && sig.ts - s.loneTs <= FLOOD_US;
+      const flood = near && (s.flood || s.lonePfn !== sig.pfn);
+      s.loneTs = sig.ts;
+      s.lonePfn = sig.pfn;
+      s.flood = flood;
+      if (flood) {
+        if (s.held !== null) for (const h of s.held) if (h.source === 'MEMORY_FAILURE') h.synthetic = true;
+        o = release(s, o);
+        sig.synthetic = true;
+        return push(o, sig);
+      }
+      const sameRun =
+        s.held !== null &&
+        s.held.length < MAX_HELD &&
+        s.held.every((h) => h.source === 'MEMORY_FAILURE' && h.pfn === sig.pfn);
+      if (!sameRun && s.held !== null) o = release(s, o);
+      hold1(s, sig);
+      return o;
+    }
+  }
+
+  if (s.held !== null) o = release(s, o);
+  if (hold === 'next') {
+    hold1(s, sig);
+    return o;
+  }
+  noteReleased(s, sig);
+  return push(o, sig);
+}
+
+function hold1(s: HwState, sig: HwSignal): void {
+  if (s.held === null) {
+    s.held = [sig];
+    s.heldTs = sig.ts;
+  } else s.held.push(sig);
+}
+
+function release(s: HwState, out: Signal[] | null): Signal[] | null {
+  const held = s.held;
+  if (held === null) return out;
+  s.held = null;
+  const o = out ?? [];
+  for (const h of held) {
+    noteReleased(s, h);
+    o.push(h);
+  }
+  return o;
+}
+
+function noteReleased(s: HwState, sig: HwSignal): void {
+  if (
+    !sig.synthetic &&
+    sig.source === 'MEMORY_FAILURE' &&
+    sig.result !== 'SoftOffline' &&
+    sig.result !== 'Unpoisoned' &&
+    sig.pfn !== null
+  ) {
+    s.mfSeenTs = sig.ts;
+  }
+}
+
+function push(out: Signal[] | null, sig: Signal): Signal[] {
+  const o = out ?? [];
+  o.push(sig);
+  return o;
+}
