@@ -79,7 +79,7 @@ export function parseKnownIssues(text: string): KnownIssuesLoad {
     node?.range ? lineCounter.linePos(node.range[0]).line : 1;
 
   for (const e of doc.errors) {
-    errors.push({ line: e.linePos?.[0]?.line ?? 1, message: e.message.split('\n')[0] ?? e.message });
+    errors.push({ line: lineCounter.linePos(e.pos[0]).line, message: e.message.split('\n')[0] ?? e.message });
   }
   if (errors.length > 0) return { ok: false, errors };
 

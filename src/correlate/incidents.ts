@@ -45,7 +45,7 @@ export function boundLine(line: string): string {
 
 /** `already poisoned page: Failed`, old `already hardware poisoned`: a second report of a known fault. */
 export function isDuplicateReport(sig: Pick<HwSignal, 'result' | 'pageType'>): boolean {
-  return sig.result === 'AlreadyPoisoned' || sig.pageType?.startsWith('already ');
+  return sig.result === 'AlreadyPoisoned' || sig.pageType?.startsWith('already ') === true;
 }
 
 /** Corrected errors and soft offline: counted for storms, never incidents or evidence. */
