@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
-import { guardArrays } from './array-guard.js';
+import { guardedArrayHook } from './array-guard.js';
 
 /**
  * The Avro schemas of DESIGN.md §2-3, read from schemas/*.avsc once, when this module loads.
@@ -48,9 +48,7 @@ export const SCHEMA_TEXT: Readonly<Record<SchemaName, string>> = {
  */
 export function parseAvroSchema(schema: string | object): avro.Type {
   const json: unknown = typeof schema === 'string' ? JSON.parse(schema) : schema;
-  const type = avro.Type.forSchema(json as avro.Schema, { wrapUnions: 'auto' });
-  guardArrays(type);
-  return type;
+  return avro.Type.forSchema(json as avro.Schema, { wrapUnions: 'auto', typeHook: guardedArrayHook });
 }
 
 export const KERNEL_LOG_EVENT_TYPE: avro.Type = parseAvroSchema(SCHEMA_TEXT['kernel-log-event']);
