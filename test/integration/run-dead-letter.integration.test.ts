@@ -60,13 +60,14 @@ describe('poisonlink run with bad records mixed into the input', () => {
         const host = `node-${i % HOSTS}`;
         const kind = (i / 3) % 3;
         const good = eventRecord({ host, ts: T0, message: 'x' });
-        const value =
-          kind === 0
-            ? Buffer.from(`not avro ${marker}`)
-            : kind === 1
-              ? Buffer.alloc(0)
-              : good.subarray(0, good.length - 3);
-        bad.push({ value, expectCode: kind === 1 ? 'EMPTY' : 'INVALID_AVRO', marker });
+        // trailing bytes after a whole record, no bytes at all, a record cut short
+        const cases = [
+          { value: Buffer.concat([good, Buffer.from(marker)]), expectCode: 'TRAILING_DATA' },
+          { value: Buffer.alloc(0), expectCode: 'EMPTY' },
+          { value: good.subarray(0, good.length - 3), expectCode: 'TRUNCATED' },
+        ] as const;
+        const { value, expectCode } = cases[kind]!;
+        bad.push({ value, expectCode, marker });
         records.push({ key: host, value, headers: { 'x-test-marker': marker } });
       }
     }
@@ -139,10 +140,10 @@ describe('poisonlink run with bad records mixed into the input', () => {
 
     const metrics = await telemetry.registry.metrics();
     expect(metrics).toContain(`poisonlink_records_consumed_total{topic="${t.input}"} ${records.length}`);
-    const dead = bad.filter((b) => b.expectCode === 'EMPTY').length;
-    expect(metrics).toContain(`poisonlink_records_dead_lettered_total{reason="EMPTY"} ${dead}`);
-    expect(metrics).toContain(
-      `poisonlink_records_dead_lettered_total{reason="INVALID_AVRO"} ${bad.length - dead}`,
-    );
+    for (const code of ['TRAILING_DATA', 'EMPTY', 'TRUNCATED']) {
+      const n = bad.filter((b) => b.expectCode === code).length;
+      expect(n).toBeGreaterThan(0);
+      expect(metrics).toContain(`poisonlink_records_dead_lettered_total{reason="${code}"} ${n}`);
+    }
   });
 });
