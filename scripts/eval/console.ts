@@ -10,6 +10,8 @@ export interface ConsoleLine {
   /** '' when the line has no stamp, 'console' for a stamp without caller id, else the caller id */
   context: string;
   text: string;
+  /** the line without its stamp (for questionable frames `text` drops the ` ? ` too) */
+  line: string;
   /** an unreliable ` ? func+0x..` frame or a powerpc `(unreliable)` one (only in stamped lines) */
   questionable: boolean;
 }
@@ -21,13 +23,14 @@ const QUESTIONABLE = /(?:\[<[0-9a-f]+>\])? \? /;
 export function consoleLine(raw: string): ConsoleLine {
   const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
   const m = STAMP.exec(line.length > 4096 ? line.slice(0, 4096) : line);
-  if (m === null) return { context: '', text: line, questionable: false };
+  if (m === null) return { context: '', text: line, line, questionable: false };
   const context = m[1] ?? 'console';
   const text = line.slice(line.indexOf('] ') + 2);
   if (!text.includes('<EOI>')) {
     if (QUESTIONABLE.test(text))
-      return { context, text: text.slice(text.indexOf(' ? ') + 2), questionable: true };
-    if (text.endsWith(' (unreliable)')) return { context, text: text.slice(0, -13), questionable: true };
+      return { context, text: text.slice(text.indexOf(' ? ') + 2), line: text, questionable: true };
+    if (text.endsWith(' (unreliable)'))
+      return { context, text: text.slice(0, -13), line: text, questionable: true };
   }
-  return { context, text, questionable: false };
+  return { context, text, line: text, questionable: false };
 }

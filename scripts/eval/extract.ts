@@ -27,7 +27,7 @@ export function extractFirstReport(log: string): Extracted | null {
   let context = '';
   for (let i = 0; i < raw.length; i++) {
     const c = consoleLine(raw[i]!);
-    if (matchReportStart(raw[i]!) !== null) {
+    if (matchReportStart(c.line) !== null) {
       start = i;
       context = c.context;
       break;
@@ -46,7 +46,7 @@ export function extractFirstReport(log: string): Extracted | null {
     const c = consoleLine(raw[i]!);
     const isFirst = i === start;
     if (!isFirst && !second) {
-      const s = matchReportStart(raw[i]!);
+      const s = matchReportStart(c.line);
       if (s !== null && !s.noSplit) second = true;
       else if (s === null && INFO_WITH_STACK.some((p) => raw[i]!.includes(p))) second = true;
     }

@@ -653,6 +653,20 @@ const PANIC_FORMATS: Format[] = [
     fmt: 'kernel panic: hung_task: blocked tasks',
     corrupted: true,
   },
+  // Hardware panics print no stack of their own (or only sometimes): not a sign of corruption.
+  // The pfn stays out of the memory-failure title so that one kind of event has one title.
+  {
+    title:
+      /Kernel panic - not syncing: Memory failure(?:: 0x[0-9a-f]+: unrecoverable page| on page [0-9a-f]+)/,
+    fmt: 'kernel panic: Memory failure: unrecoverable page',
+    noStackTrace: true,
+  },
+  {
+    title:
+      /Kernel panic - not syncing: ((?:GHES: )?Fatal hardware error.*|Asynchronous SError Interrupt.*|Memory failure(?:: 0x[0-9a-f]+: unrecoverable page| on page [0-9a-f]+).*|.*[Mm]achine check.*|Timeout: .*machine check.*)/,
+    fmt: 'kernel panic: %[1]v',
+    noStackTrace: true,
+  },
   { title: /Kernel panic - not syncing: (.*)/, fmt: 'kernel panic: %[1]v' },
 ];
 
@@ -980,7 +994,7 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     header: 'fatal error:',
     kind: 'OTHER',
     formats: [{ title: /fatal error:/, fmt: 'go runtime error', noStackTrace: true }],
-    suppress: [/ALSA/, /fatal error: cannot create timer/],
+    suppress: [/ALSA/, /fatal error: cannot create timer/, /^(?!fatal error:)/],
   },
   {
     id: 'syzfail',
@@ -1010,7 +1024,8 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
       },
       { title: /panic:(.*)/, fmt: 'panic:%[1]v', noStackTrace: true },
     ],
-    suppress: [/_panic:/, /xlog_status:/, /ddb\.onpanic:/, /evtlog_status:/],
+    // Go's runtime prints `panic: ` at the start of a line; mid-line it is prose or a script's echo.
+    suppress: [/_panic:/, /xlog_status:/, /ddb\.onpanic:/, /evtlog_status:/, /^(?!panic:)/],
   },
   // --- hardware crash shapes that carry no syzkaller header of their own ---
   {

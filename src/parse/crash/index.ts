@@ -25,13 +25,16 @@ export interface ReportStart {
 
 /** Does this line (transport prefixes removed) start a crash report? */
 export function matchReportStart(text: string): ReportStart | null {
+  if (typeof text !== 'string') return null;
   const m = findStart(text);
   if (m === null) return null;
   const g = m.group;
+  const kind = startKind(text, m);
   return {
-    kind: startKind(text, m),
+    kind,
     id: g.id,
-    secondary: g.secondary?.test(text) ?? false,
+    // An external abort is its own crash, whatever report may still be open.
+    secondary: kind !== 'EXTERNAL_ABORT' && (g.secondary?.test(text) ?? false),
     noSplit: g.noSplit?.test(text) ?? false,
   };
 }

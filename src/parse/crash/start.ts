@@ -43,6 +43,23 @@ export function findStart(text: string, includeExt = true): StartMatch | null {
 const EXTERNAL_ABORT =
   /synchronous external abort|synchronous parity or ECC error|level -?\d \(translation table walk\)|level -?\d synchronous parity error/;
 
+const DIE_ESR = /(?:Internal error|Unhandled fault): [^:]*: (?:0x)?([0-9a-f]{8,16}) \[#/;
+
+/**
+ * Old arm64 kernels print an empty die string (`Internal error: : 96000210 [#1] SMP`): read the
+ * ESR instead. Abort classes (EC 0x20/0x21 instruction, 0x24/0x25 data) whose fault status is a
+ * synchronous external abort or a parity/ECC error (also on a table walk) are external aborts.
+ */
+export function esrIsExternalAbort(line: string): boolean {
+  const m = DIE_ESR.exec(line);
+  if (m === null) return false;
+  const esr = Number.parseInt(m[1]!.slice(-8), 16);
+  const ec = (esr >>> 26) & 0x3f;
+  if (ec !== 0x20 && ec !== 0x21 && ec !== 0x24 && ec !== 0x25) return false;
+  const fsc = esr & 0x3f;
+  return fsc === 0x10 || fsc === 0x18 || (fsc >= 0x13 && fsc <= 0x17) || (fsc >= 0x1b && fsc <= 0x1f);
+}
+
 /** Crash kind a start line announces. */
 export function startKind(line: string, m: StartMatch): CrashKind {
   const g = m.group;
@@ -51,7 +68,7 @@ export function startKind(line: string, m: StartMatch): CrashKind {
     return at < 0 ? 'PANIC' : panicKind(line.slice(at + 'not syncing: '.length));
   }
   if (g.id === 'internal-error' || g.id === 'unhandled-fault') {
-    if (EXTERNAL_ABORT.test(line)) return 'EXTERNAL_ABORT';
+    if (EXTERNAL_ABORT.test(line) || esrIsExternalAbort(line)) return 'EXTERNAL_ABORT';
     if (/Internal error: Oops - BUG/.test(line)) return 'BUG';
     return g.kind;
   }
