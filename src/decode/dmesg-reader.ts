@@ -22,7 +22,7 @@ import { yearOf } from './wall-clock.js';
  *
  * Boots: an uptime more than 1 s below the previous one and under `newBootBelowUs` starts a new
  * boot. boot_id is `bootId` when given (first boot), else derived from host and boot index.
- * Syslog stamps carry no year: `year`, else the year of the boot time, rolled over when the
+ * Syslog stamps carry no year: `year` (the first line's), else the year of the boot time, rolled over when the
  * month goes back. Wall clocks in text are local time: `utcOffsetMinutes` says which (default 0).
  */
 export interface DmesgReaderOptions {
@@ -101,7 +101,7 @@ export function createDmesgReader(opts: DmesgReaderOptions): DmesgReader {
   const ctx = {
     utcOffsetUs,
     yearFor(month0: number): number {
-      if (opts.year === undefined && lastMonth >= 0 && month0 >= 0 && month0 < lastMonth - 6) year++;
+      if (lastMonth >= 0 && month0 >= 0 && month0 < lastMonth - 6) year++;
       if (month0 >= 0) lastMonth = month0;
       return year;
     },
