@@ -27,7 +27,7 @@ export function openBoot(s: HostState, id: string | null, start: number | null):
   s.boot += 1;
   s.bootId = id;
   s.bootStart = start;
-  delete s.lastUptimeUs;
+  s.lastUptimeUs = undefined;
 }
 
 function olderThanKnown(s: HostState): number {

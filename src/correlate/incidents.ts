@@ -35,12 +35,26 @@ export const KERNEL_PAGE_TYPES: ReadonlySet<string> = new Set([
   'kernel slab page',
 ]);
 
+const KERNEL_PAGE_TYPE_LIST = [...KERNEL_PAGE_TYPES];
 const RAW_SOURCES = new Set(['MCE', 'GHES', 'EDAC', 'SEA', 'SERROR']);
 const ACTION_VERDICTS = new Set<HwResult>(['Ignored', 'Failed', 'Delayed', 'Recovered']);
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { corrected: 0, uncorrected: 1, fatal: 2 };
 
+/**
+ * A flat copy of a string kept in long-lived state. Lines handed to us are often slices of a whole
+ * Kafka message or concatenations; keeping such a string would keep its parent (the message) alive.
+ */
+export function ownString(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
+
 export function boundLine(line: string): string {
-  return line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line;
+  return ownString(line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line);
+}
+
+function ownPageType(pageType: string | null): string | null {
+  if (pageType === null) return null;
+  return KERNEL_PAGE_TYPE_LIST.find((p) => p === pageType) ?? ownString(pageType.slice(0, 64));
 }
 
 /** `already poisoned page: Failed`, old `already hardware poisoned`: a second report of a known fault. */
@@ -142,7 +156,7 @@ export function foldReport(
       source: sig.source,
       severity: sig.severity,
       result: sig.result,
-      pageType: sig.pageType,
+      pageType: ownPageType(sig.pageType),
       physAddr: sig.physAddr,
       verdict,
       reports: 1,
@@ -176,7 +190,7 @@ export function foldReport(
   if (r > current || (r === 5 && verdict !== null && !late)) {
     i.source = sig.source;
     i.result = sig.result;
-    i.pageType = sig.pageType;
+    i.pageType = ownPageType(sig.pageType);
     i.line = boundLine(sig.line);
   }
   return { incident: i, created: false };

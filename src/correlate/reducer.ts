@@ -217,7 +217,7 @@ function housekeeping(s: HostState, ctx: CorrelateContext, out: StepResult): voi
     }
     const latenessUs = ctx.config.latenessMs * 1000;
     s.open = open.filter((o) => o.v.revision < 0 || clock <= o.v.ts + latenessUs);
-    if (s.open.length === 0) delete s.open;
+    if (s.open.length === 0) s.open = undefined;
   }
   expire(s, clock, ctx, out);
 }
@@ -228,20 +228,20 @@ function expire(s: HostState, clock: number, ctx: CorrelateContext, out: StepRes
     const before = s.incidents.length;
     s.incidents = s.incidents.filter((i) => clock - i.last <= retentionUs || !isSettled(i, clock));
     evict(out, 'retention', before - s.incidents.length);
-    if (s.incidents.length === 0) delete s.incidents;
+    if (s.incidents.length === 0) s.incidents = undefined;
   }
   if (s.sigs) {
     const before = s.sigs.length;
     s.sigs = s.sigs.filter((x) => clock - x.last <= retentionUs);
     evict(out, 'retention', before - s.sigs.length);
-    if (s.sigs.length === 0) delete s.sigs;
+    if (s.sigs.length === 0) s.sigs = undefined;
   }
   if (s.inj) {
     s.inj = s.inj.filter((m) => clock - m.ts <= (m.pfn === null ? INJECTION_WINDOW_US : retentionUs));
-    if (s.inj.length === 0) delete s.inj;
+    if (s.inj.length === 0) s.inj = undefined;
   }
   if (s.injBoot !== undefined && s.injBoot !== s.boot && !s.incidents?.some((i) => i.boot === s.injBoot)) {
-    delete s.injBoot;
+    s.injBoot = undefined;
   }
   expireCorrected(s, clock, ctx.config);
 }

@@ -68,5 +68,5 @@ export function expireCorrected(s: HostState, clock: number, config: Correlation
   const ce = s.ce;
   if (!ce) return;
   rollWindow(ce, clock, config.correctedStormPerHour);
-  if (!ce.storm && ce.n === 0 && ce.prev === 0) delete s.ce;
+  if (!ce.storm && ce.n === 0 && ce.prev === 0) s.ce = undefined;
 }

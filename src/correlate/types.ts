@@ -3,7 +3,9 @@
  *
  * The state is a small plain object (JSON-like, no classes, no Maps) so that it serialises to
  * schemas/host-state.avsc and an idle host costs a few hundred bytes. Optional collections are
- * absent (not empty) when they hold nothing. Times are µs of event time.
+ * absent (undefined, never empty) when they hold nothing; the reducer assigns undefined rather than
+ * `delete`, which would turn the object into a slow, larger dictionary-mode object in V8. A restored
+ * state has the absent fields missing altogether. Times are µs of event time.
  */
 import type { KnownIssueRules } from '../classify/known-issues.js';
 import type { CrashReport } from '../model/crash.js';

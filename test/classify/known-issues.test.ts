@@ -79,11 +79,19 @@ describe('known-issues file', () => {
   it('matches alt titles, arch aliases, and reports a regression at or after fixed_in', () => {
     const r = parseKnownIssues(GOOD);
     if (!r.ok) throw new Error('load');
-    expect(matchKnownIssue(r.rules, ['x', 'WARNING in __alloc_pages'], null, '6.16.1')?.regression).toBe(false);
-    expect(matchKnownIssue(r.rules, ['WARNING in __alloc_pages'], null, '6.17.0-0_fbk1')?.regression).toBe(true);
+    expect(matchKnownIssue(r.rules, ['x', 'WARNING in __alloc_pages'], null, '6.16.1')?.regression).toBe(
+      false,
+    );
+    expect(matchKnownIssue(r.rules, ['WARNING in __alloc_pages'], null, '6.17.0-0_fbk1')?.regression).toBe(
+      true,
+    );
     expect(matchKnownIssue(r.rules, ['WARNING in __alloc_pages'], null, '6.17-rc7')?.regression).toBe(false);
-    expect(matchKnownIssue(r.rules, ['general protection fault in ext4_fill_super'], 'amd64', null)?.rule.id).toBe('KI-2');
-    expect(matchKnownIssue(r.rules, ['general protection fault in ext4_fill_super'], 'aarch64', null)).toBeNull();
+    expect(
+      matchKnownIssue(r.rules, ['general protection fault in ext4_fill_super'], 'amd64', null)?.rule.id,
+    ).toBe('KI-2');
+    expect(
+      matchKnownIssue(r.rules, ['general protection fault in ext4_fill_super'], 'aarch64', null),
+    ).toBeNull();
   });
 });
 

@@ -22,10 +22,23 @@ const RULES = (() => {
 describe('classification rules in order', () => {
   it('rule 1: a hardware-signature crash is HARDWARE/HW_SIGNATURE/HIGH and keeps its guilty frame', () => {
     const v = run(
-      [C(crash(T0, { kind: 'EXTERNAL_ABORT', hwSignature: true, title: 'synchronous external abort in d_lookup' }))],
+      [
+        C(
+          crash(T0, {
+            kind: 'EXTERNAL_ABORT',
+            hwSignature: true,
+            title: 'synchronous external abort in d_lookup',
+          }),
+        ),
+      ],
       ctx({}, RULES),
     ).verdicts[0]!;
-    expect([v.category, v.reason, v.confidence, v.guilty_frame]).toEqual(['HARDWARE', 'HW_SIGNATURE', 'HIGH', 'd_lookup']);
+    expect([v.category, v.reason, v.confidence, v.guilty_frame]).toEqual([
+      'HARDWARE',
+      'HW_SIGNATURE',
+      'HIGH',
+      'd_lookup',
+    ]);
   });
 
   it('puts correlated poison before a matching known issue', () => {
@@ -52,7 +65,11 @@ describe('classification rules in order', () => {
     };
     const arm = run([C(crash(T0, a, { arch: 'aarch64' }))], ctx({}, RULES)).verdicts[0]!;
     const x86 = run([C(crash(T0, a, { arch: 'x86_64' }))], ctx({}, RULES)).verdicts[0]!;
-    expect([arm.reason, arm.confidence, arm.known_issue?.id]).toEqual(['KNOWN_ISSUE_RULE', 'MEDIUM', 'KI-ABORT']);
+    expect([arm.reason, arm.confidence, arm.known_issue?.id]).toEqual([
+      'KNOWN_ISSUE_RULE',
+      'MEDIUM',
+      'KI-ABORT',
+    ]);
     expect(x86.reason).toBe('UNMATCHED');
   });
 
@@ -60,12 +77,21 @@ describe('classification rules in order', () => {
     const report = crash(T0);
     report.kernelRelease = '6.17.0-0_fbk1_rc2';
     const v = run([C(report)], ctx({}, RULES)).verdicts[0]!;
-    expect([v.category, v.reason, v.known_issue?.id]).toEqual(['NEW_CRASH', 'REGRESSION_AFTER_FIX', 'KI-DLOOKUP']);
+    expect([v.category, v.reason, v.known_issue?.id]).toEqual([
+      'NEW_CRASH',
+      'REGRESSION_AFTER_FIX',
+      'KI-DLOOKUP',
+    ]);
   });
 
   it('rule 6: nothing matches gives NEW_CRASH/UNMATCHED with a null rules hash when no file is configured', () => {
     const v = run([C(crash(T0, { title: 'WARNING in __alloc_pages' }))], ctx()).verdicts[0]!;
-    expect([v.category, v.reason, v.rules_hash, v.known_issue]).toEqual(['NEW_CRASH', 'UNMATCHED', null, null]);
+    expect([v.category, v.reason, v.rules_hash, v.known_issue]).toEqual([
+      'NEW_CRASH',
+      'UNMATCHED',
+      null,
+      null,
+    ]);
   });
 
   it('rule 3 comes before known issues', () => {
@@ -86,7 +112,9 @@ describe('verdict identity', () => {
 
   it('groups titles that differ only in numbers and addresses, and keeps digits inside identifiers', () => {
     expect(normalizeTitle('kernel BUG at fs/ext4/inode.c:123!')).toBe('kernel BUG at fs/ext4/inode.c:N!');
-    expect(titleSignature('kernel BUG at fs/ext4/inode.c:123!')).toBe(titleSignature('kernel BUG at fs/ext4/inode.c:98!'));
+    expect(titleSignature('kernel BUG at fs/ext4/inode.c:123!')).toBe(
+      titleSignature('kernel BUG at fs/ext4/inode.c:98!'),
+    );
     expect(normalizeTitle('watchdog: BUG: soft lockup - CPU#3 stuck for 22s!')).toBe(
       'watchdog: BUG: soft lockup - CPU#N stuck for Ns!',
     );
