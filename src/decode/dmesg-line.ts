@@ -156,9 +156,10 @@ function peelKernel(s: string, p: LineParts): LineParts {
 
 /** After a syslog time stamp: `[host ]kernel: ...`, or another program's line. */
 function peelSyslogProgram(rest: string, p: LineParts): LineParts {
-  let r = rest;
   // an empty host field leaves two spaces: `Feb 23 03:28:16  kernel: ...`
-  while (r.charCodeAt(0) === 32) r = r.slice(1);
+  let start = 0;
+  while (rest.charCodeAt(start) === 32) start++;
+  let r = rest.slice(start);
   if (!r.startsWith('kernel:')) {
     const sp = r.indexOf(' ');
     if (sp <= 0) {
