@@ -97,7 +97,8 @@ function analyze(lines: readonly string[], whole: readonly string[]): ReportAnal
     return a;
   }
   const kind0 = startKind(capLine(lines[at]!), start);
-  let body = lines.slice(at, at + MAX_LINES);
+  const full = lines.slice(at, at + MAX_LINES);
+  let body = full;
   let wholeBody = whole.slice(at, at + MAX_LINES);
   // Our own hardware rows give way to a syzkaller-style header later in the same report, so a
   // `Kernel panic - not syncing: Fatal machine check` titles the MCE report as syzkaller would.
@@ -119,7 +120,7 @@ function analyze(lines: readonly string[], whole: readonly string[]): ReportAnal
   const names = allFrameNames(lines, MAX_LINES);
   const kind = upgradeKind(kind0, lines);
   const { taint, release } = taintAndRelease(lines, MAX_LINES);
-  const frames = collectFrames(own, MAX_LINES);
+  const frames = collectFrames(ownLines(full), MAX_LINES);
   const tf = titleFrame(title);
   const guilty = tf !== null && tf !== 'corrupted' ? tf : null;
   let panicked = false;

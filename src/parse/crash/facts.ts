@@ -167,7 +167,8 @@ export function taintAndRelease(
   for (let i = 0; i < lines.length && i < limit; i++) {
     const line = capLine(lines[i]!);
     const nt = line.indexOf('Not tainted ');
-    if (nt >= 0 && /(?:^|\s)(?:CPU|PID|Comm):/.test(line)) {
+    // the task line, or hung_task's indented `      Not tainted 6.6.0 #1`
+    if (nt >= 0 && (/(?:^|\s)(?:CPU|PID|Comm):/.test(line) || line.trimStart().startsWith('Not tainted '))) {
       return { taint: '', release: release(line.slice(nt + 'Not tainted '.length)) };
     }
     const t = line.indexOf('Tainted: ');
