@@ -255,14 +255,21 @@ function onStart(
 ): MutableOutput | null {
   const ev = ctx.event;
   let res = o;
-  if (start.secondary) {
-    const r = (ev.caller !== null ? byCaller(s, ev.caller) : null) ?? mostRecent(s);
+  if (start.secondary || start.noSplit === true) {
+    // continues the open report of this caller (a panic may come from another CPU: then the latest)
+    const own = ev.caller !== null ? byCaller(s, ev.caller) : null;
+    const r = own ?? (start.secondary || ev.caller === null ? mostRecent(s) : null);
     if (r !== null) {
       appendLine(r, ctx.text, true, limits);
       r.lastTs = ev.ts;
+      if (endOf(ctx.text)) {
+        if (isPanicEnd(ctx.text)) res = closeReport(s, r, res);
+        else if (r.endedTs < 0) r.endedTs = ev.ts;
+      }
       return res;
     }
-  } else if (s.open !== null) {
+  }
+  if (!start.secondary && s.open !== null) {
     // a new report ends the previous one of the same caller, and every report already past its end
     for (let i = s.open.length - 1; s.open !== null && i >= 0; i--) {
       const r = s.open[i];

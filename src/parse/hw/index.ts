@@ -7,4 +7,16 @@ export { bootChange, isBootBanner } from './boot.js';
 export { armErrAddr, hexToNumber, physToPfn } from './hex.js';
 export { boundedLine, splitMessage, stripStamp } from './line.js';
 export { esrIsExternalAbort, HW_ROWS, type HwRow } from './rows.js';
-export { advanceHw, flushHw, type HwState, hwIsIdle, hwPrefilter, newHwState, pushHwLine } from './state.js';
+export {
+  advanceHw,
+  flushHw,
+  HOLD_US,
+  type HwState,
+  hwIsIdle,
+  hwPrefilter,
+  MAX_BLOCKS,
+  MAX_HELD,
+  MAX_SIGNAL_LINE,
+  newHwState,
+  pushHwLine,
+} from './state.js';

@@ -1,0 +1,225 @@
+/**
+ * Crash report assembly: caller routing, end markers and the panic epilogue, multi-line messages,
+ * boot detection, idle gaps. Report lines follow the kernel's formats (reference §7, §8).
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  advanceAssembler,
+  newAssemblerState,
+  pushLine,
+  splitMessage,
+  stripStamp,
+} from '../../src/assemble/index.js';
+import { DEFAULT_LIMITS } from '../../src/model/config.js';
+import { makeEvent } from '../../src/model/event.js';
+import { assemble, event, T0 } from './run.js';
+
+const X86_OOPS = [
+  'BUG: kernel NULL pointer dereference, address: 0000000000000008',
+  '#PF: supervisor read access in kernel mode',
+  '#PF: error_code(0x0000) - not-present page',
+  'PGD 0 P4D 0 ',
+  'Oops: Oops: 0000 [#1] SMP NOPTI',
+  'CPU: 3 UID: 0 PID: 1234 Comm: kworker/3:1 Not tainted 6.12.0 #1',
+  'RIP: 0010:d_lookup+0x5c/0x220',
+  'Call Trace:',
+  ' <TASK>',
+  ' d_lookup+0x5c/0x220',
+  ' lookup_fast+0x2a/0x100',
+  ' </TASK>',
+  '---[ end trace 0000000000000000 ]---',
+];
+
+const ARM64_SEA = [
+  'Internal error: synchronous external abort: 0000000096000410 [#1]  SMP',
+  'Modules linked in: ghes_edac(E)',
+  'CPU: 70 UID: 34133 PID: 640437 Comm: Collection-20 Kdump: loaded Tainted: G   M        E       6.16.1 #1 NONE ',
+  'pc : d_lookup+0x5c/0x220',
+  'lr : try_lookup_noperm+0x30/0x50',
+  'Call trace:',
+  ' d_lookup+0x5c/0x220 (P)',
+  ' try_lookup_noperm+0x30/0x50',
+  '---[ end trace 0000000000000000 ]---',
+];
+
+describe('report boundaries', () => {
+  it('assembles one report from its start to its end marker, with the first line first', () => {
+    const { reports } = assemble([
+      'usb 1-1: new high-speed USB device number 2 using xhci_hcd',
+      ...X86_OOPS,
+      'e1000e: eth0 NIC Link is Up',
+    ]);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.lines).toEqual(X86_OOPS);
+    expect(reports[0]?.ts).toBe(T0 + 100);
+    expect(reports[0]?.truncatedLines).toBe(0);
+  });
+
+  it('absorbs the panic epilogue after the end marker and closes at `---[ end Kernel panic`', () => {
+    const epilogue = [
+      'Kernel panic - not syncing: synchronous external abort: Fatal exception',
+      'SMP: stopping secondary CPUs',
+      'Kernel Offset: 0x4b0000000 from 0xffff800080000000',
+      'PHYS_OFFSET: 0x80000000',
+      'CPU features: 0x000000,00000000,00000000,4200400b',
+      'Memory Limit: none',
+      '---[ end Kernel panic - not syncing: synchronous external abort: Fatal exception ]---',
+    ];
+    const { reports } = assemble([...ARM64_SEA, ...epilogue], DEFAULT_LIMITS, false);
+    expect(reports).toHaveLength(1); // closed without a flush
+    expect(reports[0]?.lines).toEqual([...ARM64_SEA, ...epilogue]);
+  });
+
+  it('leaves chatter after the end marker out of the report', () => {
+    const { reports } = assemble([
+      ...X86_OOPS,
+      'e1000e: eth0 NIC Link is Up',
+      'Kernel panic - not syncing: Fatal exception',
+    ]);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.lines).toEqual([...X86_OOPS, 'Kernel panic - not syncing: Fatal exception']);
+  });
+
+  it('ends a report at a new report of the same stream', () => {
+    const second = [
+      'WARNING: CPU: 3 PID: 1 at mm/page_alloc.c:4500 __alloc_pages+0x1/0x2',
+      'Modules linked in: xfs',
+    ];
+    const { reports } = assemble([...X86_OOPS.slice(0, 8), ...second]);
+    expect(reports.map((r) => r.lines[0])).toEqual([X86_OOPS[0], second[0]]);
+    expect(reports[0]?.lines).toEqual(X86_OOPS.slice(0, 8));
+  });
+
+  it('closes a report after reportIdleMs of event time without a line', () => {
+    const recs = [
+      { text: 'INFO: task kworker/0:1:12 blocked for more than 120 seconds.', at: 0 },
+      { text: '      Not tainted 6.1.0 #1', at: 10 },
+      { text: 'usb 1-1: USB disconnect, device number 2', at: 20_000_000 },
+    ];
+    const { reports } = assemble(recs, DEFAULT_LIMITS, false);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.lines).toEqual(recs.slice(0, 2).map((r) => r.text));
+  });
+
+  it('closes an idle report when the watermark passes, and not before', () => {
+    const s = newAssemblerState();
+    const ev0 = event({ text: 'kernel BUG at mm/slub.c:123!', at: 0 }, 0);
+    pushLine(s, { event: ev0, text: ev0.message }, DEFAULT_LIMITS);
+    expect(advanceAssembler(s, T0 + 5_000_000, DEFAULT_LIMITS).reports).toHaveLength(0);
+    const out = advanceAssembler(s, T0 + 10_000_001, DEFAULT_LIMITS);
+    expect(out.reports.map((r) => r.lines)).toEqual([['kernel BUG at mm/slub.c:123!']]);
+    expect(s.open).toBeNull();
+  });
+});
+
+describe('interleaved CPUs', () => {
+  it('keeps two CPUs’ reports apart by caller id and leaves a third caller’s chatter out', () => {
+    const a = X86_OOPS.map((text) => ({ text, caller: 'T1234' }));
+    const b = ARM64_SEA.map((text) => ({ text, caller: 'C5' }));
+    const recs: Array<{ text: string; caller: string }> = [];
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      const x = a[i];
+      const y = b[i];
+      if (x) recs.push(x);
+      recs.push({ text: `systemd-journald[402]: message ${i}`, caller: 'T402' });
+      if (y) recs.push(y);
+    }
+    const { reports } = assemble(recs);
+    expect(reports).toHaveLength(2);
+    const byFirst = new Map(reports.map((r) => [r.lines[0], r.lines]));
+    expect(byFirst.get(X86_OOPS[0])).toEqual(X86_OOPS);
+    expect(byFirst.get(ARM64_SEA[0])).toEqual(ARM64_SEA);
+  });
+
+  it('gives an RCU stall the NMI backtraces other CPUs print for it', () => {
+    const recs = [
+      { text: 'rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:', caller: 'C0' },
+      {
+        text: 'rcu: \t3-...0: (1 GPs behind) idle=9ac/1/0x4000000000000000 softirq=12/12 fqs=2100',
+        caller: 'C0',
+      },
+      { text: 'Sending NMI from CPU 0 to CPUs 3:', caller: 'C0' },
+      { text: 'NMI backtrace for cpu 3', caller: 'C3' },
+      { text: 'RIP: 0010:native_queued_spin_lock_slowpath+0x5e/0x1d0', caller: 'C3' },
+    ];
+    const { reports } = assemble(recs);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.lines).toEqual(recs.map((r) => r.text));
+  });
+});
+
+describe('multi-line messages', () => {
+  it('splits a pstore message, strips the stamps inside it and closes the report at the message end', () => {
+    const body = ARM64_SEA.map((l, i) => `[88757.${String(847126 + i).padStart(6, '0')}] ${l}`).join('\n');
+    const { reports } = assemble([{ text: `${body}\n`, source: 'pstore' }], DEFAULT_LIMITS, false);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.lines).toEqual(ARM64_SEA);
+  });
+
+  it('splitMessage removes carriage returns, stamps and caller ids', () => {
+    const e = makeEvent({
+      host: 'h',
+      ts: 1,
+      message:
+        '[  123.456789] Oops: Oops: 0000 [#1] SMP\r\n<4>[  123.456790][ T3706] RIP: 0010:foo+0x1/0x2\n[drm] not a stamp\n',
+    });
+    expect(splitMessage(e)).toEqual([
+      'Oops: Oops: 0000 [#1] SMP',
+      'RIP: 0010:foo+0x1/0x2',
+      '[drm] not a stamp',
+    ]);
+    expect(stripStamp('[88690.478913] [ T593001] {1}[Hardware Error]: x')).toBe('{1}[Hardware Error]: x');
+  });
+});
+
+describe('boot detection', () => {
+  const open = 'kernel BUG at mm/slub.c:123!';
+
+  it('emits BOOT and closes the open report when boot_id changes', () => {
+    const { reports, signals } = assemble(
+      [
+        { text: open, bootId: 'aaaa' },
+        { text: 'random: crng init done', bootId: 'bbbb' },
+      ],
+      DEFAULT_LIMITS,
+      false,
+    );
+    expect(reports.map((r) => r.bootId)).toEqual(['aaaa']);
+    expect(signals.filter((s) => s.type === 'marker' && s.marker === 'BOOT')).toHaveLength(1);
+  });
+
+  it('emits BOOT at the `Linux version` banner, once even right after a boot_id change', () => {
+    const banner =
+      'Linux version 6.15.0-sev-snp-amd64 (yeba@snp-server) (gcc (Debian 14.2.0-19) 14.2.0, GNU ld (GNU Binutils for Debian) 2.44) #1 SMP PREEMPT_DYNAMIC Wed Jun  4 15:09:56 UTC 2025';
+    const one = assemble([open, banner], DEFAULT_LIMITS, false);
+    expect(one.reports).toHaveLength(1);
+    expect(one.signals.map((s) => (s.type === 'marker' ? s.marker : s.type))).toEqual(['BOOT']);
+    const two = assemble([
+      { text: 'x', bootId: 'aaaa' },
+      { text: 'Command line: BOOT_IMAGE=/vmlinuz', bootId: 'bbbb', uptimeUs: 0 },
+      { text: banner, bootId: 'bbbb', uptimeUs: 0 },
+    ]);
+    expect(two.signals.filter((s) => s.type === 'marker' && s.marker === 'BOOT')).toHaveLength(1);
+  });
+
+  it('emits BOOT when the uptime stamp goes back to near zero', () => {
+    const { reports, signals } = assemble(
+      [
+        { text: open, uptimeUs: 88_757_847_126 },
+        { text: 'mce: CPU supports 7 MCE banks', uptimeUs: 43_437 },
+      ],
+      DEFAULT_LIMITS,
+      false,
+    );
+    expect(reports).toHaveLength(1);
+    expect(signals).toEqual([expect.objectContaining({ type: 'marker', marker: 'BOOT', uptimeUs: 43_437 })]);
+  });
+
+  it('does not take a small step back in uptime for a boot', () => {
+    const { signals } = assemble([
+      { text: 'a', uptimeUs: 5_000_000 },
+      { text: 'b', uptimeUs: 4_800_000 },
+    ]);
+    expect(signals).toEqual([]);
+  });
+});
