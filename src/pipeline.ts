@@ -1,15 +1,40 @@
 /**
- * The composition root of the pure stages: decode is done by the caller; this wires
- * parse → assemble → correlate → classify for every host and hands the outputs to a sink.
- * Kafka (`src/cli/run`), files (`src/cli/triage`, `replay`) and the demo all drive this one object.
+ * The composition root of the pure stages. Decode is done by the caller (a Kafka partition worker,
+ * a file reader, the demo); this object wires, per host,
  *
- * STUB: the real wiring lands when the parse, assemble and correlate stages do. The interface is
- * the contract the runtime codes against.
+ *   KernelLogEvent ─split lines─> parse/hw (HwSignal, markers) ─┐
+ *                  └────────────> assemble (CrashReport) ───────┴─> correlate + classify ─> sink
+ *
+ * and keeps the fleet-level bounds (hosts tracked, event-time retention). Every stage it calls is
+ * deterministic, so a host's verdicts depend only on that host's sequence of records: a live run,
+ * a replay and a file triage of the same records agree.
  */
+import {
+  processEvent,
+  advanceHost,
+  flushHost,
+  newHostLineState,
+  type HostLineState,
+  type HostOutput,
+} from './assemble/index.js';
+import { NO_KNOWN_ISSUES, type KnownIssueRules } from './classify/index.js';
+import {
+  advance as advanceCorrelator,
+  decodeHostState,
+  encodeHostState,
+  hasUnrecoveredPoison,
+  hostExpired,
+  newHostState,
+  step,
+  type CorrelateContext,
+  type HostState,
+  type StepResult,
+} from './correlate/index.js';
+import type { CorrelationConfig, StateLimits } from './model/config.js';
 import type { KernelLogEvent } from './model/event.js';
 import type { HwSignal } from './model/signal.js';
 import type { HostHardwareEvent, TriagedCrash } from './model/verdict.js';
-import type { CorrelationConfig, StateLimits } from './model/config.js';
+import { hwIsIdle } from './parse/hw/index.js';
 
 export type EvictionReason = 'max_hosts' | 'retention' | 'max_incidents' | 'report_lines';
 export type LateOutcome = 'revised' | 'dropped';
@@ -27,8 +52,8 @@ export interface PipelineSink {
 export interface PipelineOptions {
   correlation: CorrelationConfig;
   limits: StateLimits;
-  /** parsed known-issues rules (src/classify); empty when none are configured */
-  knownIssues: unknown;
+  /** parsed known-issues rules (src/classify `parseKnownIssues`); NO_KNOWN_ISSUES when none */
+  knownIssues?: KnownIssueRules;
   sink: PipelineSink;
 }
 
@@ -40,36 +65,181 @@ export interface Pipeline {
   process(event: KernelLogEvent): void;
   /** event time moved on (µs): close idle reports, expire state, emit what is due */
   advance(watermarkUs: number): void;
-  /** end of input (file, replay, demo): close every open report */
+  /** end of input (file, replay, demo): close every open report and settle every verdict */
   flush(): void;
   /** hosts whose state changed since the last call (drains the set) */
   takeDirtyHosts(): string[];
+  /** the host's state, or null when it holds none (a tombstone for the changelog) */
   snapshot(host: string): HostSnapshot | null;
   restore(host: string, snapshot: HostSnapshot): void;
   /** how many hosts are tracked, and how many hold unrecovered poison */
   gauges(): { hosts: number; hostsWithUnrecoveredPoison: number };
 }
 
+interface HostEntry {
+  corr: HostState;
+  /** per-line stages; null while idle (nothing open), to keep idle hosts small */
+  line: HostLineState | null;
+}
+
+/** Snapshot layout: version byte, u32 length of the correlator's Avro state, that state, then the
+ * per-line stages' open state as JSON (absent when idle). */
+const SNAPSHOT_VERSION = 1;
+
+/** retention sweeps run at most once per this much watermark progress */
+const SWEEP_EVERY_US = 60_000_000;
+
+function lineIdle(l: HostLineState): boolean {
+  return l.asm.open === null && hwIsIdle(l.hw);
+}
+
 export function createPipeline(options: PipelineOptions): Pipeline {
-  void options;
+  const { sink, limits } = options;
+  const ctx: CorrelateContext = {
+    config: options.correlation,
+    limits,
+    rules: options.knownIssues ?? NO_KNOWN_ISSUES,
+  };
+  const hosts = new Map<string, HostEntry>();
   const dirty = new Set<string>();
+  let watermark = Number.NEGATIVE_INFINITY;
+  let lastSweep = Number.NEGATIVE_INFINITY;
+
+  function emit(r: StepResult): void {
+    for (const v of r.verdicts) sink.verdict(v);
+    for (const e of r.hostEvents) sink.hostEvent(e);
+    for (const o of r.late) sink.late(o);
+    for (const e of r.evictions) sink.eviction(e.reason, e.count);
+  }
+
+  function feed(entry: HostEntry, out: HostOutput): void {
+    for (const s of out.signals) {
+      if (s.type === 'hw') {
+        sink.hwError(s);
+        emit(step(entry.corr, { type: 'hw', signal: s }, ctx));
+      } else {
+        emit(step(entry.corr, { type: 'marker', signal: s }, ctx));
+      }
+    }
+    for (const report of out.reports) {
+      if (report.truncatedLines > 0) sink.eviction('report_lines', report.truncatedLines);
+      emit(step(entry.corr, { type: 'crash', report }, ctx));
+    }
+  }
+
+  function entryOf(host: string): HostEntry {
+    let e = hosts.get(host);
+    if (e !== undefined) {
+      // keep the map in least-recently-seen order for max_hosts eviction
+      hosts.delete(host);
+      hosts.set(host, e);
+      return e;
+    }
+    if (hosts.size >= limits.maxHosts) {
+      const oldest = hosts.keys().next();
+      if (!oldest.done) {
+        hosts.delete(oldest.value);
+        dirty.add(oldest.value);
+        sink.eviction('max_hosts', 1);
+      }
+    }
+    e = { corr: newHostState(host), line: null };
+    hosts.set(host, e);
+    return e;
+  }
+
+  function sweep(wm: number): void {
+    for (const [host, entry] of hosts) {
+      if (entry.line !== null) {
+        feed(entry, advanceHost(entry.line, wm, limits));
+      }
+      const r = advanceCorrelator(entry.corr, wm, ctx);
+      emit(r);
+      if (r.verdicts.length > 0 || r.hostEvents.length > 0) dirty.add(host);
+      if ((entry.line === null || lineIdle(entry.line)) && hostExpired(entry.corr, wm, ctx)) {
+        hosts.delete(host);
+        dirty.add(host);
+        sink.eviction('retention', 1);
+      }
+    }
+  }
+
   return {
     process(event) {
+      const entry = entryOf(event.host);
+      if (entry.line === null) entry.line = newHostLineState();
+      feed(entry, processEvent(entry.line, event, limits));
       dirty.add(event.host);
     },
-    advance() {},
-    flush() {},
+
+    advance(watermarkUs) {
+      if (watermarkUs <= watermark) return;
+      watermark = watermarkUs;
+      // open reports and pending verdicts need every advance; idle hosts only an occasional sweep
+      const full = watermarkUs - lastSweep >= SWEEP_EVERY_US;
+      if (full) {
+        lastSweep = watermarkUs;
+        sweep(watermarkUs);
+        return;
+      }
+      for (const [host, entry] of hosts) {
+        const busy = entry.line !== null || entry.corr.open !== undefined;
+        if (!busy) continue;
+        if (entry.line !== null) feed(entry, advanceHost(entry.line, watermarkUs, limits));
+        const r = advanceCorrelator(entry.corr, watermarkUs, ctx);
+        emit(r);
+        if (r.verdicts.length > 0 || r.hostEvents.length > 0) dirty.add(host);
+      }
+    },
+
+    flush() {
+      for (const [host, entry] of hosts) {
+        if (entry.line !== null) feed(entry, flushHost(entry.line, limits));
+        // settle pending verdicts: event time runs past every window of this host
+        const end =
+          (entry.corr.lastTs ?? 0) + Math.max(limits.reportIdleMs, ctx.config.latenessMs) * 1000 + 1;
+        emit(advanceCorrelator(entry.corr, end, ctx));
+        dirty.add(host);
+      }
+    },
+
     takeDirtyHosts() {
       const out = [...dirty];
       dirty.clear();
       return out;
     },
-    snapshot() {
-      return null;
+
+    snapshot(host) {
+      const entry = hosts.get(host);
+      if (entry === undefined) return null;
+      const corr = encodeHostState(entry.corr);
+      const line = entry.line === null ? null : Buffer.from(JSON.stringify(entry.line), 'utf8');
+      const out = Buffer.allocUnsafe(5 + corr.length + (line?.length ?? 0));
+      out.writeUInt8(SNAPSHOT_VERSION, 0);
+      out.writeUInt32BE(corr.length, 1);
+      corr.copy(out, 5);
+      if (line !== null) line.copy(out, 5 + corr.length);
+      return out;
     },
-    restore() {},
+
+    restore(host, snapshot) {
+      const buf = Buffer.from(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength);
+      if (buf.length < 5 || buf.readUInt8(0) !== SNAPSHOT_VERSION) {
+        throw new Error(
+          `host state for ${host}: unknown snapshot version ${buf.length > 0 ? buf.readUInt8(0) : 'none'}`,
+        );
+      }
+      const n = buf.readUInt32BE(1);
+      const corr = decodeHostState(buf.subarray(5, 5 + n));
+      const rest = buf.subarray(5 + n);
+      const line = rest.length > 0 ? (JSON.parse(rest.toString('utf8')) as HostLineState) : null;
+      hosts.set(host, { corr, line });
+    },
+
     gauges() {
-      return { hosts: dirty.size, hostsWithUnrecoveredPoison: 0 };
+      let poisoned = 0;
+      for (const e of hosts.values()) if (hasUnrecoveredPoison(e.corr, ctx)) poisoned++;
+      return { hosts: hosts.size, hostsWithUnrecoveredPoison: poisoned };
     },
   };
 }

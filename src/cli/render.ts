@@ -6,7 +6,7 @@ import type { Evidence, HostHardwareEvent, TriagedCrash } from '../model/verdict
 import type { RunCounts } from './collect.js';
 
 export function isoTime(us: number): string {
-  return new Date(Math.floor(us / 1000)).toISOString().replace('.000Z', 'Z');
+  return `${new Date(Math.floor(us / 1000)).toISOString().slice(0, 19)}Z`;
 }
 
 function pfnText(pfn: number | null): string {
