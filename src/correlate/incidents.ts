@@ -223,11 +223,14 @@ export function isEvidenceCandidate(i: Incident, config: CorrelationConfig): boo
 
 /**
  * DRAIN: unrecovered poison in kernel memory (or a fatal error: the host already went down on it);
- * REPLACE_AT_MAINTENANCE: an uncorrected error that was recovered; MONITOR otherwise, and always for
+ * REPLACE_AT_MAINTENANCE: an uncorrected error that was recovered, or a boot-time machine check
+ * describing the boot before (the host survived a reboot with it); MONITOR otherwise, and always for
  * synthetic poison unless trustSynthetic.
  */
 export function adviceFor(i: Incident, config: CorrelationConfig): Advice {
   if ((i.flags & F.SYNTHETIC) !== 0 && !config.trustSynthetic) return 'MONITOR';
+  // A boot-time record of the boot before: the host went down (or not) on it and is up again.
+  if ((i.flags & F.PREV_BOOT) !== 0) return 'REPLACE_AT_MAINTENANCE';
   const unrecovered = isUnrecovered(i);
   if (unrecovered && (isKernelMemory(i) || (i.flags & F.FATAL) !== 0)) return 'DRAIN';
   if (!unrecovered && (i.verdict === 'Recovered' || i.verdict === 'Delayed')) return 'REPLACE_AT_MAINTENANCE';

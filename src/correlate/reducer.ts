@@ -27,9 +27,10 @@ import {
   isCorrected,
   isEvidenceCandidate,
   isSettled,
+  SETTLE_US,
   settledEvents,
 } from './incidents.js';
-import { countCorrected, expireCorrected } from './storm.js';
+import { countCorrected, expireCorrected, HOUR_US } from './storm.js';
 import {
   type CorrelateContext,
   type CorrelateInput,
@@ -104,7 +105,8 @@ function onHw(s: HostState, sig: HwSignal, ctx: CorrelateContext, out: StepResul
   if (sig.source === 'MCE' && boot === s.boot) {
     const windowUs = ctx.config.bootMceWindowMs * 1000;
     const uptime = sig.uptimeUs ?? (s.bootStart !== null ? sig.ts - s.bootStart : null);
-    if (uptime !== null && uptime >= 0 && uptime < windowUs && s.boot > 0) {
+    // The boot before may be one this state never saw (ordinal -1 on a fresh state): still not this one.
+    if (uptime !== null && uptime >= 0 && uptime < windowUs) {
       boot = s.boot - 1;
       prevBoot = true;
     }
@@ -260,4 +262,30 @@ export function hostExpired(
   if (s.open?.some((o) => o.v.revision < 0)) return false;
   const last = s.lastTs ?? Number.NEGATIVE_INFINITY;
   return watermarkUs - last > ctx.limits.retentionMs * 1000;
+}
+
+/**
+ * The earliest clock value (µs) at which advance() would do more than record the watermark: an
+ * incident settling, a waiting verdict's incidents settling, a verdict closing to revisions, or
+ * something expiring. Null when nothing is due. Lets the pipeline advance only the hosts that need
+ * it (a timer queue) instead of all of them on every watermark.
+ */
+export function nextDueUs(s: HostState, ctx: Pick<CorrelateContext, 'config' | 'limits'>): number | null {
+  let due = Number.POSITIVE_INFINITY;
+  const at = (t: number): void => {
+    if (t < due) due = t;
+  };
+  const retentionUs = ctx.limits.retentionMs * 1000;
+  for (const i of s.incidents ?? []) {
+    const settle = Math.max(i.first, i.seen) + SETTLE_US;
+    if ((i.flags & F.EVENT_SENT) === 0 || s.open?.some((o) => o.boot === i.boot)) at(settle);
+    at(i.last + retentionUs + 1);
+  }
+  for (const o of s.open ?? []) if (o.v.revision >= 0) at(o.v.ts + ctx.config.latenessMs * 1000 + 1);
+  for (const x of s.sigs ?? []) at(x.last + retentionUs + 1);
+  for (const m of s.inj ?? []) at(m.ts + (m.pfn === null ? INJECTION_WINDOW_US : retentionUs) + 1);
+  if (s.ce) at(s.ce.start + HOUR_US);
+  const clock = clockOf(s);
+  if (due !== Number.POSITIVE_INFINITY && due <= clock) return clock;
+  return due === Number.POSITIVE_INFINITY ? null : due;
 }

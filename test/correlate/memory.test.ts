@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { advance, newHostState, step } from '../../src/correlate/reducer.js';
 import { encodeHostState } from '../../src/correlate/snapshot.js';
 import type { HostState } from '../../src/correlate/types.js';
-import { crash, ctx, edacUe, MIN, mfVerdict, SEC, T0 } from './builders.js';
+import { ctx, edacUe, MIN, mfVerdict, SEC, T0 } from './builders.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;

@@ -353,3 +353,33 @@ describe('corrected-error storms', () => {
     expect(out.hostEvents[0]!.ts).toBe(T0 + 10 * MIN);
   });
 });
+
+describe('scheduling and fresh states', () => {
+  it('attributes a boot-time machine check to the boot before even when the state never saw that boot', async () => {
+    const { mceRecord: mce } = await import('./builders.js');
+    const out = run(
+      [H(mce(0x8a398a400, 'uncorrected', { ts: T0, uptimeUs: 3 * SEC })), C(crash(T0 + MIN))],
+      ctx(),
+    );
+    expect(out.verdicts[0]!.reason).toBe('UNMATCHED');
+    expect(out.verdicts[0]!.evidence.map((e) => e.confidence)).toEqual(['LOW']);
+    expect(out.hostEvents.map((e) => e.advice)).toEqual(['REPLACE_AT_MAINTENANCE']);
+  });
+
+  it('says when advance() is next due, and nothing is emitted before then', async () => {
+    const {
+      advance: adv,
+      newHostState,
+      nextDueUs,
+      step: stp,
+    } = await import('../../src/correlate/reducer.js');
+    const c = ctx();
+    const s = newHostState('h');
+    for (const i of obs01Fault(T0)) stp(s, i, c);
+    const due = nextDueUs(s, c)!;
+    expect(due).toBe(T0 + 2 * SEC);
+    expect(adv(s, due - 1, c).hostEvents).toEqual([]);
+    expect(adv(s, due, c).hostEvents.map((e) => e.advice)).toEqual(['DRAIN']);
+    expect(nextDueUs(s, c)).toBe(T0 + 19_706 + 7 * 24 * HOUR + 1);
+  });
+});
