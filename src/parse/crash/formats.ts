@@ -36,8 +36,6 @@ export interface OopsGroup {
   suppress: readonly RegExp[];
   /** line usually continues an open report (`Kernel panic - not syncing`, arm `Internal error: Oops`) */
   secondary?: RegExp;
-  /** not a second report inside an open one (syzkaller's report-start ignores) */
-  noSplit?: RegExp;
   /** recognizer of our own (hardware crash shapes); not part of syzkaller's table */
   ext?: boolean;
 }
@@ -679,6 +677,8 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     kind: 'BUG',
     formats: BUG_FORMATS,
     suppress: [/ODEBUG:/, /Boot_DEBUG:/, /xlog_status:/, /DEBUG:/, /BUG: no syscalls can create resource/],
+    // arm64 die() after `kernel BUG at ...`
+    secondary: /Internal error: Oops - BUG/,
   },
   {
     id: 'warning',
@@ -759,7 +759,6 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     formats: PANIC_FORMATS,
     suppress: [],
     secondary: PANIC_LINE,
-    noSplit: PANIC_LINE,
   },
   {
     id: 'double-fault',
@@ -769,7 +768,6 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
       { title: /PANIC: double fault/, fmt: 'PANIC: double fault in %[1]v', stack: { parts: [RIP_FRAME] } },
     ],
     suppress: [],
-    noSplit: /PANIC: double fault/,
   },
   {
     id: 'rust-panic',
@@ -846,7 +844,6 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     formats: [{ title: /invalid opcode: /, fmt: 'invalid opcode in %[1]v', stack: { parts: [RIP_FRAME] } }],
     suppress: [],
     secondary: /invalid opcode: 0000/,
-    noSplit: /invalid opcode: 0000/,
   },
   {
     id: 'ubsan',
@@ -893,7 +890,6 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
       },
     ],
     suppress: [],
-    noSplit: /unregister_netdevice: waiting for/,
   },
   {
     id: 'vfs-file-count',
@@ -939,7 +935,6 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     suppress: [],
     secondary:
       /Internal error: (?!synchronous external abort|synchronous parity or ECC error|level -?\d \(translation table walk\)|level -?\d synchronous parity error)/,
-    noSplit: /Internal error:/,
   },
   {
     id: 'unhandled-fault',
@@ -1082,7 +1077,6 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     ],
     suppress: [/Internal error: Oops/],
     secondary: /Oops: /,
-    noSplit: /Oops: /,
     ext: true,
   },
 ];

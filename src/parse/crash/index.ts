@@ -23,6 +23,16 @@ export interface ReportStart {
   noSplit: boolean;
 }
 
+// syzkaller's report-start ignores: these lines do not open a second report inside an open one.
+const NO_SPLIT: readonly RegExp[] = [
+  /invalid opcode: 0000/,
+  /Kernel panic - not syncing/,
+  /unregister_netdevice: waiting for/,
+  /PANIC: double fault/,
+  /Internal error:/,
+  /Oops: /,
+];
+
 /** Does this line (transport prefixes removed) start a crash report? */
 export function matchReportStart(text: string): ReportStart | null {
   if (typeof text !== 'string') return null;
@@ -33,9 +43,9 @@ export function matchReportStart(text: string): ReportStart | null {
   return {
     kind,
     id: g.id,
-    // An external abort is its own crash, whatever report may still be open.
-    secondary: kind !== 'EXTERNAL_ABORT' && (g.secondary?.test(text) ?? false),
-    noSplit: g.noSplit?.test(text) ?? false,
+    // An arm64 external abort is its own crash, whatever report may still be open.
+    secondary: !(g.id === 'internal-error' && kind === 'EXTERNAL_ABORT') && (g.secondary?.test(text) ?? false),
+    noSplit: NO_SPLIT.some((r) => r.test(text)),
   };
 }
 

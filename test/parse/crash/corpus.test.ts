@@ -1,0 +1,25 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { evalSyzkaller } from '../../../scripts/eval/syzkaller.js';
+
+// The level reached on the visible syzkaller files; raise it when the parser improves, never lower it.
+const MIN_EXACT_TITLE = 1.0;
+const MIN_SILENT = 1.0;
+const MIN_TYPE = 1.0;
+const MIN_CORRUPTED = 1.0;
+
+const corpus = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'shared', 'corpus', 'syzkaller');
+
+describe('syzkaller linux report corpus', () => {
+  it('keeps exact titles, types, corrupted flags and silence on non-crash files at the level reached', async () => {
+    expect(existsSync(path.join(corpus, 'manifest.tsv'))).toBe(true);
+    const f = await evalSyzkaller(corpus);
+    expect(f.crashes).toBeGreaterThan(400);
+    const misses = f.misses.map((m) => `${m.what} ${m.file}: expected ${m.expected} got ${m.got}`);
+    expect(f.exactTitle / f.crashes, misses.join('\n')).toBeGreaterThanOrEqual(MIN_EXACT_TITLE);
+    expect(f.silent / f.silentTotal).toBeGreaterThanOrEqual(MIN_SILENT);
+    expect(f.type / f.crashes).toBeGreaterThanOrEqual(MIN_TYPE);
+    expect(f.corrupted / f.crashes).toBeGreaterThanOrEqual(MIN_CORRUPTED);
+  });
+});
