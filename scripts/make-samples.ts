@@ -147,6 +147,69 @@ function bootBanner(h: HostSpec): void {
   chatter(h2, 10, 3 * 86_400 - 88_900, 1800);
 }
 
+// 1b. cache-08, x86_64: a recoverable machine check on a slab page the kernel could not isolate
+//     (`get hwpoison page: Ignored`); 67 s later another CPU and task take a plain page fault in
+//     d_lookup. Only the per-host memory links the two.
+{
+  const h: HostSpec = {
+    host: 'cache-08',
+    arch: 'x86_64',
+    release: '6.12.48-1.el9.x86_64',
+    bootId: '0b0e0d08-0000-4000-8000-000000000001',
+    bootUs: T0 + DAY_US / 4,
+  };
+  bootBanner(h);
+  chatter(h, 5, 40_000, 650);
+  lines(
+    h,
+    41_020.118204,
+    0.00002,
+    [
+      'mce: [Hardware Error]: Machine check events logged',
+      'mce: [Hardware Error]: CPU 4: Machine Check: 0 Bank 7: bd80000000100134',
+      'mce: [Hardware Error]: RIP 10:<ffffffff9b4f5a37> {clear_page_erms+0x7/0x10}',
+      'mce: [Hardware Error]: TSC 4a6f1b2c3d ADDR 4272d040 MISC 86 ',
+      'mce: [Hardware Error]: PROCESSOR 0:806f8 TIME 1763706620 SOCKET 0 APIC 8 microcode 2b000603',
+      'Memory failure: 0x4272d: unhandlable page.',
+      'Memory failure: 0x4272d: recovery action for get hwpoison page: Ignored',
+    ],
+    3,
+  );
+  lines(
+    h,
+    41_087.402991,
+    0.00003,
+    [
+      'BUG: unable to handle page fault for address: ffff8f3a4272d040',
+      '#PF: supervisor read access in kernel mode',
+      '#PF: error_code(0x0000) - not-present page',
+      'PGD 5a01067 P4D 5a01067 PUD 0 ',
+      'Oops: Oops: 0000 [#1] SMP NOPTI',
+      'CPU: 17 UID: 0 PID: 228814 Comm: nginx Tainted: G   M               6.12.48-1.el9.x86_64 #1',
+      'Tainted: [M]=MACHINE_CHECK',
+      'Hardware name: Dell Inc. PowerEdge R750/0PJ80M, BIOS 1.15.2 09/12/2025',
+      'RIP: 0010:d_lookup+0x4b/0x110',
+      'Code: 48 85 c0 74 2c 48 8b 58 10 48 85 db 74 23 <48> 8b 43 40 48 39 45 d0 75 e7 4c 8b 63 18 4d 85 e4 74 de 48 8b',
+      'RSP: 0018:ffffb3a1c30cfc38 EFLAGS: 00010282',
+      'Call Trace:',
+      ' <TASK>',
+      ' lookup_fast+0x7d/0xf0',
+      ' walk_component+0x1f/0x150',
+      ' path_lookupat+0x6e/0x1c0',
+      ' filename_lookup+0xd0/0x1c0',
+      ' vfs_statx+0x8f/0x170',
+      ' __do_sys_newfstatat+0x3c/0x80',
+      ' do_syscall_64+0x82/0x170',
+      ' entry_SYSCALL_64_after_hwframe+0x76/0x7e',
+      ' </TASK>',
+      'Modules linked in: nft_chain_nat nf_nat bridge stp llc overlay xfs nvme',
+      'CR2: ffff8f3a4272d040',
+      '---[ end trace 0000000000000000 ]---',
+    ],
+    1,
+  );
+}
+
 // 2. gpu-03, x86_64: corrected-error bursts from one DIMM (EDAC sbridge), no crash.
 {
   const h: HostSpec = {
@@ -161,7 +224,7 @@ function bootBanner(h: HostSpec): void {
   for (let burst = 0; burst < 3; burst++) {
     const base = 100_000 + burst * 40_000;
     emit(h, base, 'mce: [Hardware Error]: Machine check events logged', 6);
-    for (let i = 0; i < 60; i++) {
+    for (let i = 0; i < 150; i++) {
       emit(
         h,
         base + i * 20,

@@ -13,22 +13,41 @@ function pfnText(pfn: number | null): string {
   return pfn === null ? '' : `pfn 0x${pfn.toString(16)}`;
 }
 
-/** one line saying why: the strongest evidence, or the rule that matched */
-export function evidenceSummary(v: TriagedCrash): string {
-  if (v.reason === 'KNOWN_ISSUE_RULE' || v.reason === 'REGRESSION_AFTER_FIX') {
-    const ki = v.known_issue;
-    const base = ki === null ? 'known-issue rule' : `rule ${ki.id}`;
-    return v.reason === 'REGRESSION_AFTER_FIX'
-      ? `${base}: ${v.kernel_release ?? '?'} is at or after the fix`
-      : base;
-  }
-  if (v.reason === 'HW_SIGNATURE') return `the crash is a hardware error (${v.kind})`;
-  if (v.reason === 'TAINT_MACHINE_CHECK') return `taint ${v.taint ?? ''} has M; no poison report seen`;
-  const e: Evidence | undefined = v.evidence.find((x) => x.same_boot) ?? v.evidence[0];
-  if (e === undefined) return v.reason === 'UNMATCHED' ? 'no hardware error, no rule' : '';
+function evidenceText(e: Evidence): string {
   const what = [e.source, pfnText(e.pfn), e.page_type ?? '', e.result].filter((x) => x !== '').join(' ');
-  const extra = v.evidence.length > 1 ? ` (+${v.evidence.length - 1} more)` : '';
-  return `${what}, ${formatSeconds(e.seconds_before)} before${e.same_boot ? '' : ' (earlier boot)'}${extra}`;
+  return `${what}, ${formatSeconds(e.seconds_before)} before${e.same_boot ? '' : ' (earlier boot)'}`;
+}
+
+/** one line saying why: the rule that matched, and the strongest earlier hardware error */
+export function evidenceSummary(v: TriagedCrash): string {
+  // the earliest same-boot error that came before the crash, else any listed error
+  const prior = v.evidence.filter((x) => x.seconds_before > 0);
+  const e: Evidence | undefined = prior.find((x) => x.same_boot) ?? prior[0];
+  const extra = prior.length > 1 ? ` (+${prior.length - 1} more)` : '';
+  const tail = e === undefined ? '' : `${evidenceText(e)}${extra}`;
+  let head: string;
+  switch (v.reason) {
+    case 'KNOWN_ISSUE_RULE':
+    case 'REGRESSION_AFTER_FIX': {
+      const base = v.known_issue === null ? 'known-issue rule' : `rule ${v.known_issue.id}`;
+      head =
+        v.reason === 'REGRESSION_AFTER_FIX'
+          ? `${base}: ${v.kernel_release ?? '?'} is at or after the fix`
+          : base;
+      break;
+    }
+    case 'HW_SIGNATURE':
+      head = `the crash is a hardware error (${v.kind})`;
+      break;
+    case 'TAINT_MACHINE_CHECK':
+      head = `taint ${v.taint ?? ''} has M; no poison report seen`;
+      break;
+    case 'POISON_CORRELATED':
+      return tail;
+    default:
+      head = e === undefined ? 'no hardware error, no rule' : 'no rule';
+  }
+  return tail === '' ? head : `${head}; ${tail}`;
 }
 
 export function formatSeconds(s: number): string {
@@ -72,7 +91,8 @@ export function verdictTable(verdicts: readonly TriagedCrash[]): string {
 
 export function hostEventTable(events: readonly HostHardwareEvent[]): string {
   if (events.length === 0) return 'no hardware events';
-  const rows = events.map((e) => [
+  const sorted = [...events].sort((a, b) => a.ts - b.ts || a.host.localeCompare(b.host));
+  const rows = sorted.map((e) => [
     e.host,
     isoTime(e.ts),
     e.advice,
