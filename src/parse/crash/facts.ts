@@ -3,7 +3,7 @@
  * release, pfns named by memory-failure panics, and whether the stack runs through hardware-error
  * or poison-handling code.
  */
-import { CALL_TRACE, capLine, RIP_FRAME } from './pattern.js';
+import { capLine, RIP_FRAME } from './pattern.js';
 import { FRAME_LINES, STACK_STARTS } from './stack.js';
 
 export const MAX_FRAMES = 32;
@@ -46,14 +46,24 @@ function isUnreliable(line: string): boolean {
   return (line.includes(' ? ') && !line.includes('<EOI>')) || line.endsWith(' (unreliable)');
 }
 
+// Frame lines of every architecture, for the frame list (titles use the stricter FRAME_LINES):
+// x86/arm64 ` func+0x1/0x2`, old x86 ` [<ffffffff81234567>] func+0x..`, old arm
+// `[<c0014990>] (func+0x0/0xf4) from [<..>] (..)`, s390 `([<000003ff8086d036>] func+0x36/0x1000)`,
+// ppc64 `[c000000010f93150] [c000000008028668] .func+0x128/0x170`.
+const ANY_ARCH_FRAME = /^ *\(?(?:\[<?(?:0x)?[0-9a-f]+>?\] ?){0,2} *\(?\.?([a-zA-Z0-9_]+)[.+]/;
+
 function frameName(line: string): string | null {
   if (isUnreliable(line)) return null;
   for (const r of FRAME_LINES) {
     const m = r.exec(line);
     if (m !== null && m[1] !== undefined) return m[1];
   }
-  return null;
+  const m = ANY_ARCH_FRAME.exec(line);
+  return m === null ? null : m[1]!;
 }
+
+// lockdep prints `stack backtrace:` and, on old arm, the frames follow without a `Backtrace:` line.
+const STACK_HEAD = /Call [Tt]race:|Backtrace:|stack backtrace:/;
 
 const STOP = /^---\[ end |^Code: |^Kernel Offset:|^Modules linked in:|^---- /;
 
@@ -74,7 +84,7 @@ export function collectFrames(lines: readonly string[], limit: number): string[]
           continue;
         }
       }
-      if (CALL_TRACE.test(line)) inStack = true;
+      if (STACK_HEAD.test(line)) inStack = true;
       continue;
     }
     const name = frameName(line);
@@ -176,9 +186,12 @@ export function taintAndRelease(
     const rest = line.slice(t + 'Tainted: '.length);
     if (rest.startsWith('[')) continue; // the verbose `Tainted: [M]=MACHINE_CHECK, ...` line
     // Flags are positional, one column each (a space when unset); the release follows.
-    const m = /^([A-Z ]*?) +([0-9][^ ]*)/.exec(rest);
-    if (m === null) continue;
-    return { taint: m[1]!.replace(/ /g, ''), release: m[2]! };
+    // Some distributions pad the flags with '-' (`GF          O--------------   3.10.0-54.el7 #1`).
+    const m = /^([A-Z -]*?) +([0-9][^ ]*)/.exec(rest);
+    if (m !== null) return { taint: m[1]!.replace(/[ -]/g, ''), release: m[2]! };
+    // lockdep's header puts the release first: `3.6.0-rc1 #296 Tainted: G        W`
+    const flagsOnly = /^([A-Z ]+?) *$/.exec(rest);
+    if (flagsOnly !== null) return { taint: flagsOnly[1]!.replace(/ /g, ''), release: release(line) };
   }
   return { taint: null, release: null };
 }

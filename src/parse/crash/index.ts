@@ -44,7 +44,8 @@ export function matchReportStart(text: string): ReportStart | null {
     kind,
     id: g.id,
     // An arm64 external abort is its own crash, whatever report may still be open.
-    secondary: !(g.id === 'internal-error' && kind === 'EXTERNAL_ABORT') && (g.secondary?.test(text) ?? false),
+    secondary:
+      !(g.id === 'internal-error' && kind === 'EXTERNAL_ABORT') && (g.secondary?.test(text) ?? false),
     noSplit: NO_SPLIT.some((r) => r.test(text)),
   };
 }

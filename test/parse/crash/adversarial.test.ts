@@ -10,7 +10,11 @@ function timed(f: () => void): number {
 }
 
 function report(n: number): string[] {
-  const lines = ['BUG: KASAN: use-after-free in foo_bar+0x1/0x2', 'Read of size 8 at addr ffff888012345678 by task a/1', 'Call Trace:'];
+  const lines = [
+    'BUG: KASAN: use-after-free in foo_bar+0x1/0x2',
+    'Read of size 8 at addr ffff888012345678 by task a/1',
+    'Call Trace:',
+  ];
   for (let i = 0; lines.length < n; i++) lines.push(` frame_${i % 977}+0x${(i % 4096).toString(16)}/0x1000`);
   return lines;
 }
@@ -67,10 +71,13 @@ describe('adversarial input', () => {
       '---[ end trace 0000000000000000 ]---',
     ];
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 80 })), { maxLength: 80 }), (lines) => {
-        const a = analyzeReport(lines);
-        expect(typeof a.title).toBe('string');
-      }),
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 80 })), { maxLength: 80 }),
+        (lines) => {
+          const a = analyzeReport(lines);
+          expect(typeof a.title).toBe('string');
+        },
+      ),
       { numRuns: 300 },
     );
   });

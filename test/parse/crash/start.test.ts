@@ -5,14 +5,34 @@ import { prefilter } from '../../../src/parse/crash/start.js';
 
 // [line, row id, kind, secondary] — lines as the kernel prints them (reference/kernel-formats.md §7, §8).
 const STARTS: ReadonlyArray<readonly [string, string, string, boolean]> = [
-  ['Internal error: synchronous external abort: 0000000096000410 [#1]  SMP', 'internal-error', 'EXTERNAL_ABORT', false],
-  ['Internal error: synchronous external abort: 0000000096000210 [#1] PREEMPT SMP', 'internal-error', 'EXTERNAL_ABORT', false],
+  [
+    'Internal error: synchronous external abort: 0000000096000410 [#1]  SMP',
+    'internal-error',
+    'EXTERNAL_ABORT',
+    false,
+  ],
+  [
+    'Internal error: synchronous external abort: 0000000096000210 [#1] PREEMPT SMP',
+    'internal-error',
+    'EXTERNAL_ABORT',
+    false,
+  ],
   ['Internal error: : 96000210 [#1] SMP', 'internal-error', 'EXTERNAL_ABORT', false],
   ['Internal error: Oops: 96000004 [#1] PREEMPT SMP', 'internal-error', 'OOPS', true],
   ['Internal error: ttbr address size fault: 96000040 [#1] SMP', 'internal-error', 'OOPS', true],
   ['Internal error: Oops - BUG: 00000000f2000800 [#1]  SMP', 'bug', 'BUG', true],
-  ['Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008', 'unable-to-handle', 'OOPS', false],
-  ['Unable to handle kernel paging request at virtual address ffff800081234000', 'unable-to-handle', 'OOPS', false],
+  [
+    'Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008',
+    'unable-to-handle',
+    'OOPS',
+    false,
+  ],
+  [
+    'Unable to handle kernel paging request at virtual address ffff800081234000',
+    'unable-to-handle',
+    'OOPS',
+    false,
+  ],
   ['SError Interrupt on CPU5, code 0x00000000be000000 -- SError', 'arm64-serror', 'SERROR', false],
   ['SError Interrupt on CPU3, code 0xbe000011 -- SError', 'arm64-serror', 'SERROR', false],
   ['BUG: kernel NULL pointer dereference, address: 0000000000000008', 'bug', 'OOPS', false],
@@ -21,7 +41,12 @@ const STARTS: ReadonlyArray<readonly [string, string, string, boolean]> = [
   ['BUG: unable to handle kernel NULL pointer dereference at 0000000000000058', 'bug', 'OOPS', false],
   ['Oops: Oops: 0000 [#1] SMP NOPTI', 'x86-oops', 'OOPS', true],
   ['Oops: 0000 [#1] SMP', 'x86-oops', 'OOPS', true],
-  ['Oops: general protection fault, probably for non-canonical address 0xdffffc0000000002: 0000 [#1] SMP KASAN NOPTI', 'gpf', 'OOPS', false],
+  [
+    'Oops: general protection fault, probably for non-canonical address 0xdffffc0000000002: 0000 [#1] SMP KASAN NOPTI',
+    'gpf',
+    'OOPS',
+    false,
+  ],
   ['general protection fault: 0000 [#1] SMP KASAN', 'gpf', 'OOPS', false],
   ['Oops: invalid opcode: 0000 [#1] SMP NOPTI', 'invalid-opcode', 'OOPS', true],
   ['Oops: divide error: 0000 [#1] PREEMPT SMP KASAN', 'divide-error', 'OOPS', false],
@@ -53,17 +78,42 @@ const STARTS: ReadonlyArray<readonly [string, string, string, boolean]> = [
   ['Kernel panic - not syncing: Fatal exception', 'panic', 'PANIC', true],
   ['Kernel panic - not syncing: panic_on_warn set ...', 'panic', 'PANIC', true],
   ['Kernel panic - not syncing: Fatal machine check', 'panic', 'MACHINE_CHECK', true],
-  ['Kernel panic - not syncing: Timeout: Monarch CPU unable to finish machine check processing', 'panic', 'MACHINE_CHECK', true],
+  [
+    'Kernel panic - not syncing: Timeout: Monarch CPU unable to finish machine check processing',
+    'panic',
+    'MACHINE_CHECK',
+    true,
+  ],
   ['Kernel panic - not syncing: GHES: Fatal hardware error', 'panic', 'HW_ERROR_PANIC', true],
   ['Kernel panic - not syncing: Fatal hardware error!', 'panic', 'HW_ERROR_PANIC', true],
   ['Kernel panic - not syncing: Asynchronous SError Interrupt', 'panic', 'SERROR', true],
-  ['Kernel panic - not syncing: Memory failure: 0x40272d: unrecoverable page', 'panic', 'MEMORY_FAILURE_PANIC', true],
+  [
+    'Kernel panic - not syncing: Memory failure: 0x40272d: unrecoverable page',
+    'panic',
+    'MEMORY_FAILURE_PANIC',
+    true,
+  ],
   ['Kernel panic - not syncing: Memory failure on page 40272d', 'panic', 'MEMORY_FAILURE_PANIC', true],
-  ['Kernel panic - not syncing: synchronous external abort: Fatal exception', 'panic', 'EXTERNAL_ABORT', true],
+  [
+    'Kernel panic - not syncing: synchronous external abort: Fatal exception',
+    'panic',
+    'EXTERNAL_ABORT',
+    true,
+  ],
   ['Kernel panic - not syncing: hung_task: blocked tasks', 'panic', 'HUNG_TASK', true],
   ['Kernel panic - not syncing: softlockup: hung tasks', 'panic', 'LOCKUP', true],
-  ['mce: [Hardware Error]: Machine check: Data load in unrecoverable area of kernel', 'x86-mce-panic', 'MACHINE_CHECK', false],
-  ['mce: [Hardware Error]: Machine check: Processor context corrupt', 'x86-mce-panic', 'MACHINE_CHECK', false],
+  [
+    'mce: [Hardware Error]: Machine check: Data load in unrecoverable area of kernel',
+    'x86-mce-panic',
+    'MACHINE_CHECK',
+    false,
+  ],
+  [
+    'mce: [Hardware Error]: Machine check: Processor context corrupt',
+    'x86-mce-panic',
+    'MACHINE_CHECK',
+    false,
+  ],
 ];
 
 // Lines that are routine chatter or hardware signals, never report starts.
@@ -104,7 +154,9 @@ describe('report start table', () => {
   });
 
   it('finds a header in the middle of a line as syzkaller does, unless suppressed', () => {
-    expect(matchReportStart('[  233.001921] some prefix BUG: KASAN: use-after-free in foo+0x1/0x2')?.kind).toBe('KASAN');
+    expect(
+      matchReportStart('[  233.001921] some prefix BUG: KASAN: use-after-free in foo+0x1/0x2')?.kind,
+    ).toBe('KASAN');
     expect(matchReportStart('Boot_DEBUG: BUG: nothing')).toBeNull();
   });
 
