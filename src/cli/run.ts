@@ -4,7 +4,7 @@
  * 2 for an invalid configuration or usage.
  */
 import { readFileSync } from 'node:fs';
-import { NO_KNOWN_ISSUES, parseKnownIssues } from '../classify/index.js';
+import { type KnownIssueRules, NO_KNOWN_ISSUES, parseKnownIssues } from '../classify/index.js';
 import { describeError, isPoisonlinkError, PoisonlinkError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import { defaultsYaml, redactConfig } from '../config/print.js';
@@ -21,7 +21,7 @@ Settings come from the defaults, then the YAML file, then POISONLINK_* environme
 (e.g. POISONLINK_KAFKA_BROKERS=a:9092,b:9092), then flags. \`poisonlink config --print-defaults\`
 lists every key.`;
 
-function loadKnownIssues(config: Config): unknown {
+function loadKnownIssues(config: Config): KnownIssueRules {
   const file = config.knownIssues.file;
   if (file === null) return NO_KNOWN_ISSUES;
   let text: string;
@@ -66,7 +66,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const telemetry = createTelemetry({ level: config.log.level });
   const log = telemetry.log;
-  let knownIssues: unknown;
+  let knownIssues: KnownIssueRules;
   try {
     knownIssues = loadKnownIssues(config);
   } catch (e: unknown) {

@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'KAFKA_PRODUCER_FENCED',
   /** a transaction could not be committed */
   'KAFKA_TRANSACTION_FAILED',
+  /** any other request the broker refused or failed */
+  'KAFKA_REQUEST_FAILED',
   /** per-host state could not be restored from the changelog */
   'STATE_RESTORE_FAILED',
   /** shutdown did not finish within shutdown.timeoutMs */

@@ -5,6 +5,7 @@
  * chunk in one transaction. No error escapes a kafkajs handler.
  */
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { type KnownIssueRules, NO_KNOWN_ISSUES } from '../classify/index.js';
 import { describeError, PoisonlinkError } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import { createPipeline as createRealPipeline, type Pipeline, type PipelineSink } from '../pipeline.js';
@@ -26,7 +27,7 @@ export interface ProcessorOptions {
   /** builds the pipeline of one partition; default: src/pipeline.ts createPipeline */
   createPipeline?: (sink: PipelineSink) => Pipeline;
   /** parsed known-issues rules, handed to the default pipeline */
-  knownIssues?: unknown;
+  knownIssues?: KnownIssueRules;
   now?: () => number;
 }
 
@@ -40,6 +41,9 @@ export interface Processor {
   /** resolves when the processor fails by itself and cannot go on */
   readonly failed: Promise<PoisonlinkError>;
 }
+
+/** retriable start-up failures are retried this many times (about a minute) before giving up */
+const START_ATTEMPTS = 15;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -70,7 +74,7 @@ export function createProcessor(options: ProcessorOptions): Processor {
       createRealPipeline({
         correlation: config.correlation,
         limits: config.state,
-        knownIssues: options.knownIssues ?? [],
+        knownIssues: options.knownIssues ?? NO_KNOWN_ISSUES,
         sink,
       }));
 
@@ -177,11 +181,17 @@ export function createProcessor(options: ProcessorOptions): Processor {
       } catch (e: unknown) {
         throw toPoisonlinkError(e, config, 'connecting to Kafka');
       }
-      let layout: Awaited<ReturnType<typeof ensureTopics>>;
-      try {
-        layout = await ensureTopics(admin, config);
-      } catch (e: unknown) {
-        throw toPoisonlinkError(e, config, 'checking topics');
+      let layout: Awaited<ReturnType<typeof ensureTopics>> | null = null;
+      for (let attempt = 0; layout === null; attempt++) {
+        try {
+          layout = await ensureTopics(admin, config);
+        } catch (e: unknown) {
+          const err = toPoisonlinkError(e, config, 'checking topics');
+          // metadata of a topic created a moment ago, or a broker still starting: ask again
+          if (!err.retriable || attempt >= START_ATTEMPTS || stopping) throw err;
+          log.warn('topic check failed, retrying', { attempt, error: err });
+          await sleep(Math.min(5_000, 250 * 2 ** attempt));
+        }
       }
       const topics = layout.stateTopics;
       deps = {

@@ -133,5 +133,6 @@ export function toPoisonlinkError(e: unknown, config: Config, doing: string): Po
     );
   }
   const retriable = chain.some((x) => x.retriable === true);
-  return new PoisonlinkError('KAFKA_TRANSACTION_FAILED', `${doing}: ${detail}`, { cause: e, retriable });
+  const code = /transaction|commit/i.test(doing) ? 'KAFKA_TRANSACTION_FAILED' : 'KAFKA_REQUEST_FAILED';
+  return new PoisonlinkError(code, `${doing}: ${detail}`, { cause: e, retriable });
 }

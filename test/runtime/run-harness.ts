@@ -173,8 +173,17 @@ export async function waitForCommitted(
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+    let ends: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
+    let committed: Awaited<ReturnType<Admin['fetchOffsets']>>;
+    try {
+      ends = await admin.fetchTopicOffsets(topic);
+      committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+    } catch (e: unknown) {
+      // the group coordinator may still be loading (NOT_COORDINATOR); ask again
+      last = e instanceof Error ? e.message : String(e);
+      await new Promise((r) => setTimeout(r, 250));
+      continue;
+    }
     const byPartition = new Map(committed[0]?.partitions.map((p) => [p.partition, p.offset]) ?? []);
     // the committed offset may stop short of `high` only by the markers of the input producer (none here)
     const done = ends.every((e) => byPartition.get(e.partition) === e.high);
@@ -190,6 +199,8 @@ export interface ChildRun {
   readonly lines: Array<Record<string, unknown>>;
   readonly stderr: string[];
   readonly exited: Promise<number | null>;
+  /** the last log lines and stderr, for failure messages */
+  tail(n?: number): string;
   waitForLog(
     predicate: (l: Record<string, unknown>) => boolean,
     timeoutMs: number,
@@ -240,6 +251,12 @@ export function spawnRun(args: readonly string[], env: Record<string, string> = 
     lines,
     stderr,
     exited,
+    tail(n = 30) {
+      return `${lines
+        .slice(-n)
+        .map((l) => JSON.stringify(l))
+        .join('\n')}\nstderr: ${stderr.join('').slice(-3000)}`;
+    },
     waitForLog(pred, timeoutMs) {
       const seen = lines.find(pred);
       if (seen !== undefined) return Promise.resolve(seen);
