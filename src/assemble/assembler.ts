@@ -23,8 +23,8 @@ import { appendLine, finishReport, type OpenReport, openReport } from './report.
 
 export interface AssemblerState {
   bootId: string | null;
-  /** last uptime stamp, µs, or -1 */
-  lastUptimeUs: number;
+  /** last uptime stamp in whole seconds, or -1 (seconds stay a small integer: no boxed double per host) */
+  lastUptimeS: number;
   /** lines since the last boot marker (capped), to fold a banner that follows a boot_id change */
   sinceBoot: number;
   /** open reports, oldest first; null when none */
@@ -68,7 +68,7 @@ const EPILOGUE_LEADS = [
 ];
 
 export function newAssemblerState(): AssemblerState {
-  return { bootId: null, lastUptimeUs: -1, sinceBoot: SINCE_BOOT_CAP, open: null };
+  return { bootId: null, lastUptimeS: -1, sinceBoot: SINCE_BOOT_CAP, open: null };
 }
 
 function isEpilogue(text: string): boolean {
@@ -208,14 +208,14 @@ export function pushLine(s: AssemblerState, ctx: LineContext, limits: StateLimit
   const text = ctx.text;
   let o: MutableOutput | null = null;
 
-  const change = bootChange(s.bootId, s.lastUptimeUs, ev, text);
+  const change = bootChange(s.bootId, s.lastUptimeS < 0 ? -1 : s.lastUptimeS * 1_000_000, ev, text);
   if (change !== null && !(change === 'banner' && s.sinceBoot < BANNER_FOLD_LINES)) {
     o = out0(closeAll(s, o));
     o.markers.push(bootMarker(ev, text));
     s.sinceBoot = 0;
   } else if (s.sinceBoot < SINCE_BOOT_CAP) s.sinceBoot++;
   if (ev.boot_id !== null) s.bootId = ev.boot_id;
-  if (ev.uptime_us !== null) s.lastUptimeUs = ev.uptime_us;
+  if (ev.uptime_us !== null) s.lastUptimeS = (ev.uptime_us / 1_000_000) | 0;
 
   if (s.open !== null) o = closeDue(s, ev.ts, limits, o);
 

@@ -24,48 +24,90 @@ export interface HostLineState {
 
 export interface HostOutput {
   /** hardware signals and markers (INJECTION, TAINT_MCE from the recognizers; BOOT from the assembler) */
+  readonly signals: readonly Signal[];
+  readonly reports: readonly CrashReport[];
+}
+
+interface MutableHostOutput {
   signals: Signal[];
   reports: CrashReport[];
 }
+
+/** Shared result of the common case, nothing happened: no allocation per routine record. */
+const NOTHING: HostOutput = Object.freeze({ signals: Object.freeze([]), reports: Object.freeze([]) });
 
 export function newHostLineState(): HostLineState {
   return { hw: newHwState(), asm: newAssemblerState() };
 }
 
-function collect(out: HostOutput, signals: readonly Signal[], reports: readonly CrashReport[]): void {
-  for (const x of signals) out.signals.push(x);
-  for (const x of reports) out.reports.push(x);
+function collect(
+  out: MutableHostOutput | null,
+  signals: readonly Signal[],
+  reports: readonly CrashReport[],
+): MutableHostOutput | null {
+  if (signals.length === 0 && reports.length === 0) return out;
+  const o = out ?? { signals: [], reports: [] };
+  for (const x of signals) o.signals.push(x);
+  for (const x of reports) o.reports.push(x);
+  return o;
 }
+
+/** Reused for every line; the stages never keep the context object. */
+const scratch: { event: KernelLogEvent; text: string } = {
+  event: {
+    host: '',
+    boot_id: null,
+    ts: 0,
+    uptime_us: null,
+    seq: null,
+    priority: null,
+    message: '',
+    arch: null,
+    kernel_release: null,
+    source: null,
+    caller: null,
+  },
+  text: '',
+};
 
 /**
  * Order: hardware signals before the reports closed by the same line (errors precede the crash they
  * may explain); at a boot, the previous boot's signals and reports first, then BOOT, then the rest.
  */
-function line(out: HostOutput, st: HostLineState, ctx: LineContext, limits: StateLimits): void {
+function line(
+  out: MutableHostOutput | null,
+  st: HostLineState,
+  event: KernelLogEvent,
+  text: string,
+  limits: StateLimits,
+): MutableHostOutput | null {
+  scratch.event = event;
+  scratch.text = text;
+  const ctx: LineContext = scratch;
   const a = pushLine(st.asm, ctx, limits);
+  let o = out;
   if (a.markers.length !== 0) {
-    collect(out, flushHw(st.hw), a.reports);
-    collect(out, a.markers as readonly MarkerSignal[], []);
-    collect(out, pushHwLine(st.hw, ctx), []);
-    return;
+    o = collect(o, flushHw(st.hw), a.reports);
+    o = collect(o, a.markers as readonly MarkerSignal[], []);
+    return collect(o, pushHwLine(st.hw, ctx), []);
   }
   const h = pushHwLine(st.hw, ctx);
-  if (a.reports.length !== 0 || h.length !== 0) collect(out, h, a.reports);
+  if (a.reports.length !== 0 || h.length !== 0) o = collect(o, h, a.reports);
+  return o;
 }
 
 /**
  * One record. Lines of a multi-line message are handled one by one, each without the stamp a
- * shipper may have left inside the message. Returns fresh arrays (empty when nothing happened).
+ * shipper may have left inside the message. Returns a shared empty result when nothing happened.
  */
 export function processEvent(st: HostLineState, event: KernelLogEvent, limits: StateLimits): HostOutput {
-  const out: HostOutput = { signals: [], reports: [] };
   const msg = event.message;
   const nl = msg.indexOf('\n');
   if (nl < 0) {
     const text = msg.length > 0 && msg.charCodeAt(msg.length - 1) === 13 ? msg.slice(0, -1) : msg;
-    line(out, st, { event, text: stripStamp(text) }, limits);
-    return out;
+    return line(null, st, event, stripStamp(text), limits) ?? NOTHING;
   }
+  let out: MutableHostOutput | null = null;
   let from = 0;
   while (from <= msg.length) {
     let to = msg.indexOf('\n', from);
@@ -73,24 +115,19 @@ export function processEvent(st: HostLineState, event: KernelLogEvent, limits: S
     if (to === msg.length && from === to) break;
     let text = msg.slice(from, to);
     if (text.length > 0 && text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
-    line(out, st, { event, text: stripStamp(text) }, limits);
+    out = line(out, st, event, stripStamp(text), limits);
     from = to + 1;
   }
-  const e = endEvent(st.asm, event);
-  collect(out, [], e.reports);
-  return out;
+  out = collect(out, [], endEvent(st.asm, event).reports);
+  return out ?? NOTHING;
 }
 
 export function advanceHost(st: HostLineState, watermarkUs: number, limits: StateLimits): HostOutput {
-  const out: HostOutput = { signals: [], reports: [] };
   const a = advanceAssembler(st.asm, watermarkUs, limits);
-  collect(out, advanceHw(st.hw, watermarkUs), a.reports);
-  return out;
+  return collect(null, advanceHw(st.hw, watermarkUs), a.reports) ?? NOTHING;
 }
 
 export function flushHost(st: HostLineState, limits: StateLimits): HostOutput {
-  const out: HostOutput = { signals: [], reports: [] };
   const a = flushAssembler(st.asm, limits);
-  collect(out, flushHw(st.hw), a.reports);
-  return out;
+  return collect(null, flushHw(st.hw), a.reports) ?? NOTHING;
 }

@@ -21,11 +21,11 @@ import { physToPfn } from './hex.js';
 import { boundedLine } from './line.js';
 import { HW_ROWS, type HoldKind, type HwDraft, type HwRow, LEADS, type MarkerDraft } from './rows.js';
 
-export interface HwState {
+/** What this boot has shown so far; created at the first hardware line, dropped at a boot. */
+export interface HwFacts {
   bootId: string | null;
   /** last uptime stamp seen, µs, or -1 */
   lastUptimeUs: number;
-  lastTs: number;
   /** event time of the last hardware error record of this boot, or -1 */
   hwSeenTs: number;
   /** event time of the last non-synthetic memory-failure verdict of this boot, or -1 */
@@ -40,11 +40,21 @@ export interface HwState {
   flood: boolean;
   userAccessTs: number;
   userAccessPfn: number;
+}
+
+/**
+ * Per-host state. A host that never printed a hardware line carries four small fields (target:
+ * a few dozen bytes), so a million idle hosts stay cheap.
+ */
+export interface HwState {
+  /** boot-scoped facts, null until this boot shows a hardware line */
+  facts: HwFacts | null;
   /** signals waiting one line for a marker, or a lone memory-failure run */
   held: HwSignal[] | null;
-  heldTs: number;
   /** open multi-line records */
   blocks: HwBlock[] | null;
+  /** event time of the last line while something is open or held */
+  lastTs: number;
   /**
    * log2 of the kernel's page size: memory-failure and EDAC print pfns in kernel pages, so physical
    * addresses (GHES, AEST) are converted with this. 12 until a line shows otherwise (an EDAC
@@ -69,10 +79,13 @@ const NONE: Signal[] = [];
 Object.freeze(NONE);
 
 export function newHwState(): HwState {
+  return { facts: null, held: null, blocks: null, lastTs: 0, pageShift: 12 };
+}
+
+function newFacts(bootId: string | null, uptimeUs: number): HwFacts {
   return {
-    bootId: null,
-    lastUptimeUs: -1,
-    lastTs: 0,
+    bootId,
+    lastUptimeUs: uptimeUs,
     hwSeenTs: -1,
     mfSeenTs: -1,
     injectTs: -1,
@@ -83,11 +96,12 @@ export function newHwState(): HwState {
     flood: false,
     userAccessTs: -1,
     userAccessPfn: -1,
-    held: null,
-    heldTs: 0,
-    blocks: null,
-    pageShift: 12,
   };
+}
+
+function facts(s: HwState): HwFacts {
+  if (s.facts === null) s.facts = newFacts(null, -1);
+  return s.facts;
 }
 
 // ---- prefilter: leads indexed by first character
@@ -107,19 +121,6 @@ export function hwPrefilter(text: string): boolean {
   return false;
 }
 
-function resetBoot(s: HwState): void {
-  s.hwSeenTs = -1;
-  s.mfSeenTs = -1;
-  s.injectTs = -1;
-  s.injectPfn = -1;
-  s.injectBoot = false;
-  s.loneTs = -1;
-  s.lonePfn = -1;
-  s.flood = false;
-  s.userAccessTs = -1;
-  s.userAccessPfn = -1;
-}
-
 /**
  * One line of one event (transport prefixes and stamps removed). Returns the signals completed by
  * this line, which can include earlier multi-line records it closed and signals that were held.
@@ -129,15 +130,20 @@ export function pushHwLine(s: HwState, ctx: LineContext): Signal[] {
   let out: Signal[] | null = null;
   const raw = ctx.text;
 
-  const change = bootChange(s.bootId, s.lastUptimeUs, ev, raw);
-  if (change !== null) {
-    out = closeAll(s, out);
-    resetBoot(s);
+  const f0 = s.facts;
+  if (f0 !== null) {
+    if (bootChange(f0.bootId, f0.lastUptimeUs, ev, raw) !== null) {
+      out = closeAll(s, out);
+      s.facts = null;
+    } else {
+      if (ev.boot_id !== null) f0.bootId = ev.boot_id;
+      if (ev.uptime_us !== null) f0.lastUptimeUs = ev.uptime_us;
+    }
   }
-  if (ev.boot_id !== null) s.bootId = ev.boot_id;
-  if (ev.uptime_us !== null) s.lastUptimeUs = ev.uptime_us;
-  if ((s.blocks !== null || s.held !== null) && ev.ts - s.lastTs > BLOCK_GAP_US) out = closeAll(s, out);
-  if (ev.ts > s.lastTs) s.lastTs = ev.ts;
+  if (s.blocks !== null || s.held !== null) {
+    if (ev.ts - s.lastTs > BLOCK_GAP_US) out = closeAll(s, out);
+    else if (ev.ts > s.lastTs) s.lastTs = ev.ts;
+  }
 
   const text = raw.length > MAX_TEXT ? raw.slice(0, MAX_TEXT) : raw;
 
@@ -152,6 +158,7 @@ export function pushHwLine(s: HwState, ctx: LineContext): Signal[] {
     return out ?? NONE;
   }
 
+  if (s.facts === null) s.facts = newFacts(ev.boot_id, ev.uptime_us ?? -1);
   if (s.pageShift === 12 && ev.kernel_release !== null) s.pageShift = releasePageShift(ev.kernel_release);
   const block = openBlock(text, ev, boundedLine(raw, MAX_SIGNAL_LINE));
   if (block !== null) {
@@ -159,6 +166,7 @@ export function pushHwLine(s: HwState, ctx: LineContext): Signal[] {
     if (s.blocks === null) s.blocks = [];
     if (s.blocks.length >= MAX_BLOCKS) out = closeBlock(s, 0, out);
     s.blocks.push(block);
+    if (ev.ts > s.lastTs || s.held === null) s.lastTs = ev.ts;
     return out ?? NONE;
   }
 
@@ -177,7 +185,7 @@ export function advanceHw(s: HwState, watermarkUs: number): Signal[] {
       if (b !== undefined && watermarkUs - b.lastTs > BLOCK_GAP_US) out = closeBlock(s, i, out);
     }
   }
-  if (s.held !== null && watermarkUs - s.heldTs > HOLD_US) out = release(s, out);
+  if (s.held !== null && watermarkUs - (s.held[0]?.ts ?? 0) > HOLD_US) out = release(s, out);
   return out ?? NONE;
 }
 
@@ -291,13 +299,14 @@ function safeExtract(row: HwRow, m: RegExpExecArray, text: string): HwDraft | Ma
 }
 
 function onMarker(s: HwState, ctx: LineContext, d: MarkerDraft, out: Signal[] | null): Signal[] | null {
+  const f = facts(s);
   const ev = ctx.event;
-  if (d.needsHw && s.hwSeenTs < 0) return s.held !== null ? release(s, out) : out;
+  if (d.needsHw && f.hwSeenTs < 0) return s.held !== null ? release(s, out) : out;
   let o = out;
   if (d.marker === 'INJECTION') {
-    s.injectTs = ev.ts;
-    s.injectPfn = d.pfn ?? -1;
-    if (d.bootWide) s.injectBoot = true;
+    f.injectTs = ev.ts;
+    f.injectPfn = d.pfn ?? -1;
+    if (d.bootWide) f.injectBoot = true;
     if (s.held !== null) for (const h of s.held) h.synthetic = true;
   }
   if (s.held !== null) o = release(s, o);
@@ -322,24 +331,25 @@ function onDraft(
   d: HwDraft,
   out: Signal[] | null,
 ): Signal[] | null {
+  const f = facts(s);
   const ev = ctx.event;
   let pfn = d.pfn;
   let physAddr = d.physAddr;
   if (
     d.wantsUserAccessPfn &&
     pfn === null &&
-    s.userAccessTs >= 0 &&
-    ev.ts - s.userAccessTs <= INJECT_WINDOW_US
+    f.userAccessTs >= 0 &&
+    ev.ts - f.userAccessTs <= INJECT_WINDOW_US
   ) {
-    pfn = s.userAccessPfn;
+    pfn = f.userAccessPfn;
     physAddr = null;
   }
   if (id === 'mce-user-access' && pfn !== null) {
-    s.userAccessTs = ev.ts;
-    s.userAccessPfn = pfn;
+    f.userAccessTs = ev.ts;
+    f.userAccessPfn = pfn;
   }
   let synthetic = d.synthetic;
-  if (d.faultKill && s.hwSeenTs < 0 && s.mfSeenTs < 0) synthetic = true;
+  if (d.faultKill && f.hwSeenTs < 0 && f.mfSeenTs < 0) synthetic = true;
   const sig: HwSignal = {
     type: 'hw',
     source: d.source,
@@ -358,18 +368,19 @@ function onDraft(
   };
   if (d.result === 'Unpoisoned') {
     // any `Unpoison:` line means a test machine (unpoison is refused after real hardware poison)
-    s.injectTs = ev.ts;
-    s.injectPfn = pfn ?? -1;
+    f.injectTs = ev.ts;
+    f.injectPfn = pfn ?? -1;
   }
   return admit(s, sig, d.hold, d.record, out);
 }
 
 function injectedNear(s: HwState, sig: HwSignal): boolean {
-  if (s.injectBoot) return true;
-  if (s.injectTs >= 0 && sig.ts - s.injectTs <= INJECT_WINDOW_US && sig.ts >= s.injectTs - INJECT_WINDOW_US) {
+  const f = facts(s);
+  if (f.injectBoot) return true;
+  if (f.injectTs >= 0 && sig.ts - f.injectTs <= INJECT_WINDOW_US && sig.ts >= f.injectTs - INJECT_WINDOW_US) {
     return true;
   }
-  return sig.pfn !== null && sig.pfn === s.injectPfn;
+  return sig.pfn !== null && sig.pfn === f.injectPfn;
 }
 
 /** Decide synthetic, then emit, hold, or fold into a software-poison run. */
@@ -380,18 +391,19 @@ function admit(
   record: boolean,
   out: Signal[] | null,
 ): Signal[] | null {
+  const f = facts(s);
   if (!sig.synthetic && injectedNear(s, sig)) sig.synthetic = true;
-  if (record && !sig.synthetic) s.hwSeenTs = sig.ts;
+  if (record && !sig.synthetic) f.hwSeenTs = sig.ts;
   let o = out;
 
   if (hold === 'mf' && !sig.synthetic && sig.pfn !== null) {
-    const lone = s.hwSeenTs < 0 || sig.ts - s.hwSeenTs > HW_CONTEXT_US;
+    const lone = f.hwSeenTs < 0 || sig.ts - f.hwSeenTs > HW_CONTEXT_US;
     if (lone) {
-      const near = s.loneTs >= 0 && sig.ts - s.loneTs <= FLOOD_US;
-      const flood = near && (s.flood || s.lonePfn !== sig.pfn);
-      s.loneTs = sig.ts;
-      s.lonePfn = sig.pfn;
-      s.flood = flood;
+      const near = f.loneTs >= 0 && sig.ts - f.loneTs <= FLOOD_US;
+      const flood = near && (f.flood || f.lonePfn !== sig.pfn);
+      f.loneTs = sig.ts;
+      f.lonePfn = sig.pfn;
+      f.flood = flood;
       if (flood) {
         if (s.held !== null) for (const h of s.held) if (h.source === 'MEMORY_FAILURE') h.synthetic = true;
         o = release(s, o);
@@ -418,10 +430,9 @@ function admit(
 }
 
 function hold1(s: HwState, sig: HwSignal): void {
-  if (s.held === null) {
-    s.held = [sig];
-    s.heldTs = sig.ts;
-  } else s.held.push(sig);
+  if (s.held === null) s.held = [sig];
+  else s.held.push(sig);
+  if (s.blocks === null || sig.ts > s.lastTs) s.lastTs = sig.ts;
 }
 
 function release(s: HwState, out: Signal[] | null): Signal[] | null {
@@ -444,7 +455,7 @@ function noteReleased(s: HwState, sig: HwSignal): void {
     sig.result !== 'Unpoisoned' &&
     sig.pfn !== null
   ) {
-    s.mfSeenTs = sig.ts;
+    facts(s).mfSeenTs = sig.ts;
   }
 }
 
