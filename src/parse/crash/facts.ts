@@ -72,6 +72,7 @@ export function collectFrames(lines: readonly string[], limit: number): string[]
   const out: string[] = [];
   let inStack = false;
   let fromPc = false;
+  let fromPcTaken = false;
   let gap = 0;
   for (let i = 0; i < lines.length && i < limit && out.length < MAX_FRAMES; i++) {
     const line = capLine(lines[i]!);
@@ -81,6 +82,7 @@ export function collectFrames(lines: readonly string[], limit: number): string[]
         if (m?.[1] !== undefined) {
           out.push(normalizeFrame(m[1]));
           fromPc = true;
+          fromPcTaken = true;
           continue;
         }
       }
@@ -96,7 +98,9 @@ export function collectFrames(lines: readonly string[], limit: number): string[]
       gap = 0;
       continue;
     }
-    if (STOP.test(line.trimStart()) || STACK_STARTS.some((r) => r.test(line))) break;
+    if (STOP.test(line.trimStart())) break;
+    // A second stack header before any frame (lockdep's `stack backtrace:` then `Call Trace:`) is the same stack.
+    if (STACK_STARTS.some((r) => r.test(line)) && out.length > (fromPcTaken ? 1 : 0)) break;
     if (++gap > 8) break;
   }
   return out;
