@@ -4,7 +4,8 @@
  *
  * A report starts at a line `matchReportStart` accepts and takes the lines of its own printk caller
  * (`T123`/`C4`) when the transport carries caller ids; other callers' lines go elsewhere, except
- * for the reports that gather other CPUs' output (RCU stalls, lockups, hung tasks: NMI backtraces).
+ * the `NMI backtrace for cpu N` output other CPUs print for an RCU stall, lockup or hung-task
+ * report (that caller is adopted by the report).
  * Without caller ids one report takes every line. A report ends at:
  * - its end marker (`isReportEnd`), then it waits EPILOGUE_US (event time) for the panic epilogue
  *   (`Kernel panic - not syncing`, `Kernel Offset:`, `---[ end Kernel panic`);
@@ -19,7 +20,7 @@ import type { LineContext, MarkerSignal } from '../model/signal.js';
 import { isReportEnd, matchReportStart, type ReportStart } from '../parse/crash/index.js';
 import { bootChange } from '../parse/hw/boot.js';
 import { boundedLine } from '../parse/hw/line.js';
-import { appendLine, finishReport, type OpenReport, openReport } from './report.js';
+import { appendLine, finishReport, MAX_ADOPTED, type OpenReport, openReport } from './report.js';
 
 export interface AssemblerState {
   bootId: string | null;
@@ -181,7 +182,18 @@ function ownerOf(s: AssemblerState, caller: string | null, text: string): OpenRe
   const open = s.open;
   for (let i = open.length - 1; i >= 0; i--) {
     const r = open[i];
-    if (r !== undefined && r.endedTs < 0 && GATHERING_KINDS.has(r.kind)) return r;
+    if (r?.adopted?.includes(caller)) return r;
+  }
+  if (text.startsWith('NMI backtrace for cpu')) {
+    // another CPU answering the all-CPU backtrace an RCU stall or lockup report asked for
+    for (let i = open.length - 1; i >= 0; i--) {
+      const r = open[i];
+      if (r !== undefined && r.endedTs < 0 && GATHERING_KINDS.has(r.kind)) {
+        if (r.adopted === null) r.adopted = [];
+        if (r.adopted.length < MAX_ADOPTED) r.adopted.push(caller);
+        return r;
+      }
+    }
   }
   return null;
 }

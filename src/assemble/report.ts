@@ -30,7 +30,12 @@ export interface OpenReport {
   afterEnd: number;
   /** started inside a multi-line message (pstore, kdump): closes at that message's end */
   inMessage: boolean;
+  /** other callers whose `NMI backtrace for cpu` output belongs to this report (bounded) */
+  adopted: string[] | null;
 }
+
+/** Callers one report may adopt for their NMI backtraces. */
+export const MAX_ADOPTED = 64;
 
 /** Lines kept back at the end of the bound for the end marker and the panic epilogue. */
 export function reserveLines(limits: StateLimits): number {
@@ -59,6 +64,7 @@ export function openReport(
     endedTs: -1,
     afterEnd: 0,
     inMessage: event.message.length !== text.length && event.message.indexOf('\n') >= 0,
+    adopted: null,
   };
   appendLine(r, text, true, limits);
   return r;
