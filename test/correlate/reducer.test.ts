@@ -383,3 +383,50 @@ describe('scheduling and fresh states', () => {
     expect(nextDueUs(s, c)).toBe(T0 + 19_706 + 7 * 24 * HOUR + 1);
   });
 });
+
+describe('episodes, injection scope and host expiry', () => {
+  it('opens a second storm episode only after a quiet hour', async () => {
+    const { edacCe } = await import('./builders.js');
+    const items = [];
+    for (let k = 0; k < 12; k++) items.push(H(edacCe(0xee30a0, 10, { ts: T0 + k * MIN })));
+    items.push(H(edacCe(0xee30a0, 1, { ts: T0 + 2 * HOUR + MIN })));
+    for (let k = 0; k < 12; k++) items.push(H(edacCe(0xee30a0, 10, { ts: T0 + 4 * HOUR + k * MIN })));
+    const out = run(items, ctx({ correctedStormPerHour: 100 }));
+    expect(out.hostEvents.map((e) => e.ts)).toEqual([T0 + 10 * MIN, T0 + 4 * HOUR + 10 * MIN]);
+  });
+
+  it('lets a pfn-less injection marker printed at boot (built-in EINJ) leave later real poison alone', () => {
+    const out = run(
+      [
+        M(marker('INJECTION', 'EINJ: Error INJection is initialized.', { ts: T0, uptimeUs: 3 * SEC })),
+        H(mfVerdict(PFN, 'reserved kernel page', 'Ignored', { ts: T0 + HOUR, uptimeUs: HOUR + 3 * SEC })),
+        C(crash(T0 + HOUR + MIN)),
+      ],
+      ctx(),
+    );
+    expect(out.verdicts[0]!.reason).toBe('POISON_CORRELATED');
+    expect(out.hostEvents.map((e) => [e.advice, e.synthetic])).toEqual([['DRAIN', false]]);
+  });
+
+  it('makes the rest of the boot synthetic after an injection marker printed later in the boot (EINJ loaded by a test)', () => {
+    const out = run(
+      [
+        M(marker('INJECTION', 'EINJ: Error INJection is initialized.', { ts: T0, uptimeUs: 900 * SEC })),
+        H(mfVerdict(PFN, 'reserved kernel page', 'Ignored', { ts: T0 + HOUR, uptimeUs: 900 * SEC + HOUR })),
+        C(crash(T0 + HOUR + MIN)),
+      ],
+      ctx(),
+    );
+    expect(out.verdicts[0]!.reason).toBe('UNMATCHED');
+    expect(out.hostEvents.map((e) => [e.advice, e.synthetic])).toEqual([['MONITOR', true]]);
+  });
+
+  it('reports a host as expired only after retention with nothing waiting', async () => {
+    const { hostExpired, hasUnrecoveredPoison } = await import('../../src/correlate/reducer.js');
+    const c = ctx();
+    const out = run([...obs01Fault(T0)], c, { flush: false });
+    expect(hasUnrecoveredPoison(out.state, c)).toBe(true);
+    expect(hostExpired(out.state, T0 + 6 * 24 * HOUR, c)).toBe(false);
+    expect(hostExpired(out.state, T0 + 8 * 24 * HOUR, c)).toBe(true);
+  });
+});
