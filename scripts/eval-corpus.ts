@@ -7,7 +7,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { evalSatyr } from './eval/satyr.js';
-import { evalSyzkaller } from './eval/syzkaller.js';
+import { evalGuilty, evalSyzkaller } from './eval/syzkaller.js';
 
 /** One block of the evaluation report; the realworld part (scripts/eval/realworld.ts) returns one. */
 export interface EvalSection {
@@ -83,7 +83,13 @@ export async function evalCorpus(corpusDir: string, opts: EvalOptions = {}): Pro
       lines.push(`FAIL silent ${silent.toFixed(4)} < ${opts.minSilent}`);
       sectionOk = false;
     }
-    for (const m of s.misses) lines.push(`miss ${m.what}\t${m.file}\texpected: ${m.expected}\tgot: ${m.got}`);
+    const g = await evalGuilty(syzDir);
+    if (g.files > 0) {
+      figures['syzkaller.guiltyFile'] = g.ok / g.files;
+      lines.push(`guilty file         ${pct(g.ok, g.files)} (linux-guilty)`);
+    }
+    for (const m of [...s.misses, ...g.misses])
+      lines.push(`miss ${m.what}\t${m.file}\texpected: ${m.expected}\tgot: ${m.got}`);
     sections.push({ name: 'syzkaller', lines, ok: sectionOk });
     ok &&= sectionOk;
   } else if (opts.minExactTitle !== undefined || opts.minSilent !== undefined) {

@@ -3,9 +3,9 @@
  * compared with the expected title, alt titles, type, corrupted flag and guilty frame of the
  * manifest; files without a title must stay silent.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { analyzeReport, analyzeReportPrefix } from '../../src/parse/crash/index.js';
+import { analyzeReport, analyzeReportPrefix, guiltyFile } from '../../src/parse/crash/index.js';
 import { extractFirstReport } from './extract.js';
 
 export interface SyzRow {
@@ -135,4 +135,32 @@ export async function evalSyzkaller(dir: string): Promise<SyzFigures> {
     }
   }
   return f;
+}
+
+export interface GuiltyFigures {
+  files: number;
+  ok: number;
+  misses: SyzMiss[];
+}
+
+/** linux-guilty files: `FILE: <source file to blame>`, an empty line, a symbolized report. */
+export async function evalGuilty(dir: string): Promise<GuiltyFigures> {
+  const g: GuiltyFigures = { files: 0, ok: 0, misses: [] };
+  const gdir = path.join(dir, 'linux-guilty');
+  let names: string[];
+  try {
+    names = (await readdir(gdir)).sort();
+  } catch {
+    return g;
+  }
+  for (const name of names) {
+    const text = await readFile(path.join(gdir, name), 'utf8');
+    const want = /^FILE: (.*)$/m.exec(text.slice(0, text.indexOf('\n\n')))?.[1]?.trim() ?? '';
+    g.files++;
+    const ex = extractFirstReport(logOf(text));
+    const got = ex === null ? null : guiltyFile(analyzeReportPrefix(ex.lines, ex.all).title, ex.all);
+    if ((got ?? '') === want) g.ok++;
+    else g.misses.push({ file: name, what: 'guilty', expected: want, got: got ?? '(none)' });
+  }
+  return g;
 }

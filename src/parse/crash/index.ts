@@ -70,4 +70,5 @@ export function analyzeReportPrefix(lines: readonly string[], whole: readonly st
 }
 
 export { normalizeFrame } from './facts.js';
+export { guiltyFile } from './guilty.js';
 export { titleType } from './title.js';

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evalSyzkaller } from '../../../scripts/eval/syzkaller.js';
+import { evalGuilty, evalSyzkaller } from '../../../scripts/eval/syzkaller.js';
 
 // The level reached on the visible syzkaller files; raise it when the parser improves, never lower it.
 const MIN_EXACT_TITLE = 1.0;
 const MIN_SILENT = 1.0;
 const MIN_TYPE = 1.0;
 const MIN_CORRUPTED = 1.0;
+const MIN_GUILTY_FILE = 1.0;
 
 const corpus = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'shared', 'corpus', 'syzkaller');
 
@@ -21,5 +22,14 @@ describe('syzkaller linux report corpus', () => {
     expect(f.silent / f.silentTotal).toBeGreaterThanOrEqual(MIN_SILENT);
     expect(f.type / f.crashes).toBeGreaterThanOrEqual(MIN_TYPE);
     expect(f.corrupted / f.crashes).toBeGreaterThanOrEqual(MIN_CORRUPTED);
+  });
+
+  it('blames the expected source file of the symbolized linux-guilty reports', async () => {
+    const g = await evalGuilty(corpus);
+    expect(g.files).toBeGreaterThan(40);
+    expect(
+      g.ok / g.files,
+      g.misses.map((m) => `${m.file}: ${m.expected} got ${m.got}`).join('\n'),
+    ).toBeGreaterThanOrEqual(MIN_GUILTY_FILE);
   });
 });
