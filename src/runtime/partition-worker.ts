@@ -16,7 +16,7 @@ import { isFenced, toPoisonlinkError } from '../source/kafka-client.js';
 import type { OutputEncoders } from '../sink/encoders.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 import { BARRIER_KEY, newBarrierToken, readChangelog } from './restore.js';
-import { ChunkCollector, type ChunkOutputs, runChunk } from './stages.js';
+import { ChunkCollector, type ChunkOutputs, runChunk, WATERMARK_KEY } from './stages.js';
 
 export interface WorkerDeps {
   kafka: Kafka;
@@ -107,8 +107,10 @@ export class PartitionWorker {
     });
     const pipeline = this.deps.createPipeline(this.collector);
     let hosts = 0;
+    const wm = snapshots.get(WATERMARK_KEY);
+    this.watermarkUs = wm === undefined || wm === null ? null : Number(wm.toString('utf8'));
     for (const [host, bytes] of snapshots) {
-      if (bytes === null) continue;
+      if (bytes === null || host.startsWith('\u0000')) continue;
       pipeline.restore(host, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       hosts++;
     }

@@ -73,9 +73,9 @@ export function startRepartition(opts: RepartitionOptions): RepartitionStage {
         const tally = new BatchTally();
         const forward: Message[] = [];
         const dead: Message[] = [];
+        if (decoder.prefetch !== undefined) await decoder.prefetch(chunk.map((m) => m.value));
         for (const m of chunk) {
-          let d = decoder.decode(m.value);
-          if (d instanceof Promise) d = await d;
+          const d = decoder.decode(m.value);
           if (d.ok) forward.push({ key: d.value.host, value: m.value, headers: m.headers ?? {} });
           else if (!('skipped' in d)) {
             tally.deadLetter(d.error.code);

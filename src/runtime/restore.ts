@@ -25,7 +25,10 @@ export interface RestoreOptions {
   timeoutMs: number;
 }
 
-/** Reads changelog partition `partition` up to the barrier; returns the last value per host (null = deleted). */
+/**
+ * Reads changelog partition `partition` up to the barrier; returns the last value per key (null =
+ * deleted): hosts, and the runtime's own NUL-prefixed keys (watermark).
+ */
 export async function readChangelog(opts: RestoreOptions): Promise<Map<string, Buffer | null>> {
   const state = new Map<string, Buffer | null>();
   const groupId = `${opts.groupPrefix}.restore.${opts.partition}.${randomBytes(6).toString('hex')}`;

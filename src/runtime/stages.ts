@@ -10,6 +10,12 @@ import { deadLetterMessage } from '../sink/dead-letter.js';
 import type { OutputEncoders } from '../sink/encoders.js';
 import { BatchTally } from '../telemetry/metrics.js';
 
+/** Event-time granularity of `pipeline.advance` (1 s, well under state.reportIdleMs). */
+export const WATERMARK_TICK_US = 1_000_000;
+
+/** Changelog key of the partition's watermark (NUL never occurs in a host name). */
+export const WATERMARK_KEY = '\u0000poisonlink.watermark';
+
 /** Receives the pipeline's outputs; the runtime points it at the chunk being processed. */
 export class ChunkCollector implements PipelineSink {
   verdicts: TriagedCrash[] = [];
@@ -46,7 +52,7 @@ export interface ChunkOutputs {
   deadLetters: Message[];
   changelog: Message[];
   tally: BatchTally;
-  /** highest event time seen so far in this partition (µs), or null */
+  /** the partition's event-time watermark (µs, whole ticks), or null before any record */
   watermarkUs: number | null;
 }
 
@@ -75,10 +81,10 @@ export async function runChunk(
   const deadLetters: Message[] = [];
   let watermark = deps.watermarkUs;
   const source = { topic, partition: deps.partition };
+  if (decoder.prefetch !== undefined) await decoder.prefetch(messages.map((m) => m.value));
   for (const m of messages) {
     collector.tally.consume(topic);
-    let decoded = decoder.decode(m.value);
-    if (decoded instanceof Promise) decoded = await decoded;
+    const decoded = decoder.decode(m.value);
     if (!decoded.ok) {
       if ('skipped' in decoded) continue;
       collector.tally.deadLetter(decoded.error.code);
@@ -86,21 +92,24 @@ export async function runChunk(
       continue;
     }
     const event = decoded.value;
+    // Event time advances in whole ticks, before the record that crosses into a new tick: where
+    // the pipeline sees `advance` then depends only on the record sequence, not on how the
+    // records were cut into chunks, so a restarted run emits what an uninterrupted one does.
+    const tick = Math.floor(event.ts / WATERMARK_TICK_US) * WATERMARK_TICK_US;
+    if (watermark === null || tick > watermark) {
+      watermark = tick;
+      try {
+        pipeline.advance(tick);
+      } catch (e: unknown) {
+        deps.onInternalError('pipeline.advance', e);
+      }
+    }
     try {
       pipeline.process(event);
     } catch (e: unknown) {
       deps.onInternalError('pipeline.process', e);
       collector.tally.deadLetter('PROCESSING_FAILED');
       deadLetters.push(deadLetterMessage(source, m, { code: 'PROCESSING_FAILED', message: errorText(e) }));
-      continue;
-    }
-    if (watermark === null || event.ts > watermark) watermark = event.ts;
-  }
-  if (watermark !== null && watermark !== deps.watermarkUs) {
-    try {
-      pipeline.advance(watermark);
-    } catch (e: unknown) {
-      deps.onInternalError('pipeline.advance', e);
     }
   }
 
@@ -150,6 +159,9 @@ export async function runChunk(
       value: snap === null ? null : Buffer.from(snap.buffer, snap.byteOffset, snap.byteLength),
       partition: deps.partition,
     });
+  }
+  if (watermark !== null && watermark !== deps.watermarkUs) {
+    changelog.push({ key: WATERMARK_KEY, value: String(watermark), partition: deps.partition });
   }
   return {
     verdicts,

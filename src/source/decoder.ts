@@ -3,44 +3,34 @@
  * decoders of src/decode. Never throws: bad bytes give a typed error that the runtime dead-letters.
  */
 import type { Config } from '../config/schema.js';
-import { createKernelLogEventCodec } from '../decode/codecs.js';
 import { type DecodeResult, decodeFail, type Skipped } from '../decode/errors.js';
+import { createKernelLogEventDecoder } from '../decode/kernel-log-event-decoder.js';
 import { createConfluentRegistryClient } from '../decode/registry.js';
 import type { KernelLogEvent } from '../model/event.js';
 
 export type EventDecodeResult = DecodeResult<KernelLogEvent> | Skipped;
 
 export interface EventDecoder {
-  /** decode one record value; a Promise only when a schema must be fetched */
-  decode(value: Buffer | null): EventDecodeResult | Promise<EventDecodeResult>;
+  /** decode one record value (synchronous once `prefetch` ran for its chunk) */
+  decode(value: Buffer | null): EventDecodeResult;
+  /** fetch the writer schemas a chunk of framed Avro records needs; never rejects */
+  prefetch?(values: Iterable<Buffer | null>): Promise<void>;
 }
 
-/** The decoder for `input.format` (and `input.schemaRegistryUrl` for framed Avro). */
+/** The decoder for `input.format` (and `input.schemaRegistryUrl` for Confluent-framed Avro). */
 export function createEventDecoder(config: Config): EventDecoder {
-  switch (config.input.format) {
-    case 'avro': {
-      const url = config.input.schemaRegistryUrl;
-      const codec = createKernelLogEventCodec(
-        url === null ? {} : { registry: createConfluentRegistryClient({ url }) },
-      );
-      return {
-        decode(value) {
-          if (value === null || value.length === 0)
-            return decodeFail('EMPTY', 'expected an Avro record, found no bytes');
-          // A raw record never starts with 0: that would be an empty host name.
-          if (url !== null && value[0] === 0) return codec.decodeFramedAsync(value);
-          return codec.decodeRaw(value);
-        },
-      };
-    }
-    case 'ndjson':
-    case 'journald':
-      return unavailable(config.input.format);
-  }
-}
-
-function unavailable(format: string): EventDecoder {
+  const url = config.input.schemaRegistryUrl;
+  const inner = createKernelLogEventDecoder(
+    config.input.format === 'avro' && url !== null
+      ? { format: 'avro', registry: createConfluentRegistryClient({ url }), framing: 'auto' }
+      : { format: config.input.format },
+  );
   return {
-    decode: () => decodeFail('INVALID_JSON', `the ${format} decoder is not available in this build`),
+    decode(value) {
+      if (value === null || value.length === 0)
+        return decodeFail('EMPTY', 'expected a record, found no bytes');
+      return inner.decode(value);
+    },
+    prefetch: (values) => inner.prefetch(values),
   };
 }

@@ -4,7 +4,7 @@ import { decodeFail, decodeOk, skipped } from '../../src/decode/errors.js';
 import { type KernelLogEvent, makeEvent } from '../../src/model/event.js';
 import type { TriagedCrash } from '../../src/model/verdict.js';
 import type { Pipeline } from '../../src/pipeline.js';
-import { ChunkCollector, runChunk } from '../../src/runtime/stages.js';
+import { ChunkCollector, runChunk, WATERMARK_KEY } from '../../src/runtime/stages.js';
 import type { EventDecoder } from '../../src/source/decoder.js';
 import { DLQ_HEADERS } from '../../src/sink/dead-letter.js';
 
@@ -75,15 +75,16 @@ describe('one chunk through decode and the pipeline', () => {
       { pipeline, collector, decoder, encoders, partition: 4, watermarkUs: 50, onInternalError: () => {} },
       'in',
       [
-        msg(10, JSON.stringify({ host: 'a', ts: 100 })),
+        msg(10, JSON.stringify({ host: 'a', ts: 100_400_000 })),
         msg(11, 'garbage', { trace: 't1' }),
         msg(12, 'skip'),
-        msg(13, JSON.stringify({ host: 'gone', ts: 90, message: 'crash' })),
+        msg(13, JSON.stringify({ host: 'gone', ts: 90_000_000, message: 'crash' })),
       ],
     );
     expect(seen.map((e) => e.host)).toEqual(['a', 'gone']);
-    expect(advanced).toEqual([100]);
-    expect(out.watermarkUs).toBe(100);
+    // whole 1 s ticks, before the record that enters the tick; never backwards
+    expect(advanced).toEqual([100_000_000]);
+    expect(out.watermarkUs).toBe(100_000_000);
     expect(out.deadLetters).toHaveLength(1);
     const dl = out.deadLetters[0]!;
     expect(dl.value?.toString()).toBe('garbage');
@@ -99,10 +100,60 @@ describe('one chunk through decode and the pipeline', () => {
     expect(out.changelog).toEqual([
       { key: 'a', value: Buffer.from('state-of-a'), partition: 4 },
       { key: 'gone', value: null, partition: 4 },
+      { key: WATERMARK_KEY, value: '100000000', partition: 4 },
     ]);
     expect(out.verdictMessages.map((m) => m.key)).toEqual(['c-gone']);
     expect(out.tally.consumed.get('in')).toBe(4);
     expect(Object.fromEntries(out.tally.deadLettered)).toEqual({ INVALID_AVRO: 1 });
+  });
+
+  it('advances event time at the same records however the input is cut into chunks', async () => {
+    const events = [3_200_000, 3_900_000, 5_000_001, 4_000_000, 9_999_999].map((ts, i) =>
+      msg(i, JSON.stringify({ host: `h${i % 2}`, ts })),
+    );
+    const trace = async (cuts: number[]) => {
+      const collector = new ChunkCollector();
+      const calls: string[] = [];
+      const { pipeline } = fakePipeline(collector);
+      const traced: Pipeline = {
+        ...pipeline,
+        advance: (w) => calls.push(`advance ${w}`),
+        process: (e) => calls.push(`process ${e.ts}`),
+      };
+      let wm: number | null = null;
+      let from = 0;
+      for (const cut of [...cuts, events.length]) {
+        const out = await runChunk(
+          {
+            pipeline: traced,
+            collector,
+            decoder,
+            encoders,
+            partition: 0,
+            watermarkUs: wm,
+            onInternalError: () => {},
+          },
+          'in',
+          events.slice(from, cut),
+        );
+        wm = out.watermarkUs;
+        from = cut;
+      }
+      return calls;
+    };
+    const whole = await trace([]);
+    expect(whole).toEqual([
+      'advance 3000000',
+      'process 3200000',
+      'process 3900000',
+      'advance 5000000',
+      'process 5000001',
+      'process 4000000',
+      'advance 9000000',
+      'process 9999999',
+    ]);
+    expect(await trace([1, 3])).toEqual(whole);
+    expect(await trace([2, 4])).toEqual(whole);
   });
 
   it('does not move event time backwards', async () => {
