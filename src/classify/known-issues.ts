@@ -73,7 +73,8 @@ export function rulesHash(text: string): string {
 
 export function parseKnownIssues(text: string): KnownIssuesLoad {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // The failsafe schema keeps every scalar as written: `fixed_in: 6.10` must not become the float 6.1.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, schema: 'failsafe' });
   const errors: KnownIssueError[] = [];
   const lineOf = (node: YamlNode | null | undefined): number =>
     node?.range ? lineCounter.linePos(node.range[0]).line : 1;

@@ -66,6 +66,14 @@ describe('known-issues file', () => {
     expect(r.errors.map((e) => e.line)).toEqual([3]);
   });
 
+  it('reads an unquoted fixed_in as written (6.10 is not 6.1)', () => {
+    const r = parseKnownIssues('- id: A\n  title: t\n  url: u\n  note: n\n  fixed_in: 6.10\n');
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    expect(r.rules.rules[0]?.fixedInText).toBe('6.10');
+    expect(matchKnownIssue(r.rules, ['t'], null, '6.9.12')?.regression).toBe(false);
+    expect(matchKnownIssue(r.rules, ['t'], null, '6.10.1')?.regression).toBe(true);
+  });
+
   it('rejects a top level that is not a list', () => {
     const r = parseKnownIssues('id: A\n');
     expect(r).toEqual({ ok: false, errors: [{ line: 1, message: 'expected a list of known issues' }] });
