@@ -14,12 +14,14 @@ export const TRANSPORT_IDS = [
   'syslog-broadcast',
   'syslog',
   'syslog-iso',
+  'dmesg-iso',
   'dmesg-decode',
   'console-wall',
   'dmesg-ctime',
   'printk-dropped',
   'shell-prompt',
   'console-splice',
+  'journal-monotonic',
   'plain',
 ] as const;
 export type TransportId = (typeof TRANSPORT_IDS)[number];
@@ -76,9 +78,19 @@ function readUptime(s: string, i: number, exactMicros = false): [number, number 
   if (j === intStart || s.charCodeAt(j) !== 46) return null; // .
   const fracStart = ++j;
   while (isDigit(s.charCodeAt(j)) && j - fracStart < 9) j++;
-  if (j === fracStart || s.charCodeAt(j) !== 93) return null; // ]
-  if (exactMicros && j - fracStart !== 6) return null;
-  const us = Number(s.slice(intStart, fracStart - 1)) * 1_000_000 + fractionMicros(s.slice(fracStart, j));
+  const fracEnd = j;
+  if (exactMicros && fracEnd - fracStart !== 6) return null;
+  // dmesg -d adds the delta to the previous record inside the brackets: `[  12.000100 <    0.000100>]`
+  if (s.charCodeAt(j) === 32 && s.charCodeAt(j + 1) === 60) {
+    j += 2;
+    const deltaStart = j;
+    while (j - deltaStart < 32 && s.charCodeAt(j) !== 62 && j < s.length) j++;
+    if (s.charCodeAt(j) !== 62) return null;
+    j++;
+  }
+  if (fracEnd === fracStart || s.charCodeAt(j) !== 93) return null; // ]
+  const us =
+    Number(s.slice(intStart, fracStart - 1)) * 1_000_000 + fractionMicros(s.slice(fracStart, fracEnd));
   return [j + 1, Number.isSafeInteger(us) ? us : null];
 }
 
@@ -151,8 +163,19 @@ function peelKernel(s: string, p: LineParts): LineParts {
   }
   if (stamped && s.charCodeAt(i) === 32) i++;
   p.message = i === 0 ? s : s.slice(i);
+  if (p.uptimeUs !== null && p.transport === 'plain') {
+    // journalctl -o short-monotonic: `[  233.001921] host kernel: text`
+    const m = JOURNAL_MONOTONIC.exec(p.message);
+    if (m !== null) {
+      p.transport = 'journal-monotonic';
+      p.host = m[1] ?? null;
+      p.message = p.message.slice(m[0].length);
+    }
+  }
   return p;
 }
+
+const JOURNAL_MONOTONIC = /^([\w.-]{1,255}) kernel: /;
 
 /** After a syslog time stamp: `[host ]kernel: ...`, or another program's line. */
 function peelSyslogProgram(rest: string, p: LineParts): LineParts {
@@ -160,6 +183,8 @@ function peelSyslogProgram(rest: string, p: LineParts): LineParts {
   let start = 0;
   while (rest.charCodeAt(start) === 32) start++;
   let r = rest.slice(start);
+  // a console capture timestamped by a collector (`Jun 22 21:55:31 [  12.000000] text`): no program tag
+  if (readUptime(r, 0) !== null || readLevel(r, 0) !== null) return peelKernel(r, p);
   if (!r.startsWith('kernel:')) {
     const sp = r.indexOf(' ');
     if (sp <= 0) {
@@ -240,12 +265,23 @@ const TRANSPORTS: readonly Transport[] = [
   {
     // `2023-06-22T21:55:31.352444+02:00 host kernel: text` (rsyslog high-precision format)
     id: 'syslog-iso',
-    match: /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})) /,
+    match: /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})) /,
     extract(m) {
       const p = emptyParts('syslog-iso');
       p.wallUs = parseRfc3339Micros(m[1] ?? '');
       p.wallPrecise = (m[1] ?? '').includes('.');
       return peelSyslogProgram(m.input.slice(m[0].length), p);
+    },
+  },
+  {
+    // dmesg --time-format iso: `2022-10-03T13:52:42,123456+02:00 text` (util-linux writes a comma)
+    id: 'dmesg-iso',
+    match: /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}),(\d{1,9})(Z|[+-]\d{2}:?\d{2}) ?/,
+    extract(m) {
+      const p = emptyParts('dmesg-iso');
+      p.wallUs = parseRfc3339Micros(`${m[1]}.${m[2]}${m[3]}`);
+      p.wallPrecise = true;
+      return peelKernel(m.input.slice(m[0].length), p);
     },
   },
   {

@@ -79,6 +79,8 @@ const SOURCE_OF: Record<TransportId, string> = {
   'syslog-broadcast': 'syslog',
   syslog: 'syslog',
   'syslog-iso': 'syslog',
+  'dmesg-iso': 'dmesg',
+  'journal-monotonic': 'journald',
   'dmesg-decode': 'dmesg',
   'console-wall': 'console',
   'dmesg-ctime': 'dmesg',

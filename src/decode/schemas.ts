@@ -48,7 +48,12 @@ export const SCHEMA_TEXT: Readonly<Record<SchemaName, string>> = {
  */
 export function parseAvroSchema(schema: string | object): avro.Type {
   const json: unknown = typeof schema === 'string' ? JSON.parse(schema) : schema;
-  return avro.Type.forSchema(json as avro.Schema, { wrapUnions: 'auto', typeHook: guardedArrayHook });
+  return avro.Type.forSchema(json as avro.Schema, {
+    wrapUnions: 'auto',
+    typeHook: guardedArrayHook,
+    // decoded records carry their fields only (no clone/toBuffer methods on their prototype)
+    omitRecordMethods: true,
+  });
 }
 
 export const KERNEL_LOG_EVENT_TYPE: avro.Type = parseAvroSchema(SCHEMA_TEXT['kernel-log-event']);

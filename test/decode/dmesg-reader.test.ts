@@ -132,6 +132,50 @@ describe('dmesg line forms (reference/kernel-formats.md §1)', () => {
     });
   });
 
+  it('reads journalctl -o short-iso / short-precise / short-monotonic forms', () => {
+    expect(one('2023-06-22T23:55:31+0200 db-3 kernel: EDAC MC0: 1 UE memory read error')).toMatchObject({
+      host: 'db-3',
+      ts: utc(2023, 5, 22, 21, 55, 31),
+      message: 'EDAC MC0: 1 UE memory read error',
+    });
+    expect(
+      one('Jun 22 21:55:31.352444 db-3 kernel: EDAC MC0: 1 UE memory read error', { year: 2023 }),
+    ).toMatchObject({
+      ts: utc(2023, 5, 22, 21, 55, 31) + 352_444,
+    });
+    expect(one('[  233.001921] rockpro64 kernel: Internal error: : 96000210 [#1] SMP')).toMatchObject({
+      host: 'rockpro64',
+      uptime_us: 233_001_921,
+      message: 'Internal error: : 96000210 [#1] SMP',
+      source: 'journald',
+    });
+  });
+
+  it('reads dmesg --time-format iso (comma before the fraction) and dmesg -d deltas', () => {
+    expect(one('2022-10-03T13:52:42,123456+02:00 EDAC sbridge MC1: HANDLING MCE MEMORY ERROR')).toMatchObject(
+      {
+        ts: utc(2022, 9, 3, 11, 52, 42) + 123_456,
+        uptime_us: null,
+        message: 'EDAC sbridge MC1: HANDLING MCE MEMORY ERROR',
+      },
+    );
+    expect(one('[  233.001921 <    0.000879>] Internal error: : 96000210 [#1] SMP')).toMatchObject({
+      uptime_us: 233_001_921,
+      message: 'Internal error: : 96000210 [#1] SMP',
+    });
+  });
+
+  it('reads a console capture stamped by a collector in syslog time format, with no program tag', () => {
+    expect(
+      one('Jun 22 21:55:31 [  212.473177] Unhandled fault at 0xffff800010003eb0', { year: 2023 }),
+    ).toMatchObject({
+      host: 'given-host',
+      uptime_us: 212_473_177,
+      ts: utc(2023, 5, 22, 21, 55, 31),
+      message: 'Unhandled fault at 0xffff800010003eb0',
+    });
+  });
+
   it('skips other programs’ syslog lines and blank lines, and says why', () => {
     const r = createDmesgReader({ host: 'h' });
     expect(r.push('Mar 16 23:30:23 ohm ntpd[1330]: synchronized to 77.78.110.71, stratum 2')).toMatchObject({
