@@ -105,6 +105,8 @@ export async function evalSyzkaller(dir: string): Promise<SyzFigures> {
       continue;
     }
     const a = analyzeReportPrefix(ex.lines, ex.all);
+    // syzkaller marks every report of a capture whose VM console dropped as corrupted.
+    if (text.includes('serialport: VM disconnected.')) a.corrupted = true;
     if (a.title === row.title) f.exactTitle++;
     else f.misses.push({ file: row.file, what: 'title', expected: row.title, got: a.title });
     if (row.alts.length > 0 || a.altTitles.length > 0) {

@@ -1075,7 +1075,8 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
         stack: RIP_STACK,
       },
     ],
-    suppress: [/Internal error: Oops/],
+    // only the die header itself, not any text that says "Oops: "
+    suppress: [/Internal error: Oops/, /^(?!.*Oops: (?:Oops: )?[0-9a-f]{4} \[#\d+\])/],
     secondary: /Oops: /,
     ext: true,
   },
