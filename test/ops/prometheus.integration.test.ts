@@ -1,13 +1,15 @@
 /**
- * A real Prometheus scrapes poisonlink's /metrics every second, loads the chart's alert rules, and
+ * A real Prometheus scrapes poisonlink's telemetry every second, loads the chart's alert rules, and
  * evaluates every PromQL expression of the Grafana dashboard and of the alert rules through its
  * HTTP API.
  *
  * The scrape target is poisonlink's own telemetry (src/telemetry: createTelemetry's registry served
- * by startHttpServer) fed by this test with a sample scenario. STAND-IN: until the live processor
- * (issue 6) can run here on a Kafka topic, this test calls the telemetry functions the runtime
- * calls (batchCommitted, verdictCommitted, hostEventCommitted, the state and watermark sources)
- * instead of running `poisonlink run`.
+ * by startHttpServer) driven by this test through the functions the runtime calls (batchCommitted,
+ * verdictCommitted, hostEventCommitted, the state and watermark sources) with a scenario that the
+ * sample fleet cannot produce: lag growing, dead letters arriving steadily, capacity evictions, a
+ * hardware crash spike and late records, so every alert except the down alerts trips, and the
+ * stored totals can be checked exactly. prometheus-live.integration.test.ts scrapes a running
+ * `poisonlink run` instead.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
