@@ -13,6 +13,10 @@
  *   `encodeHostState(state)` to the changelog for hosts that stepped; drop a host when
  *   `hostExpired(state, watermarkUs, ctx)` (count it as a `retention` eviction).
  * step/advance mutate the given state and return it.
+ *
+ * Restart: restore every host of the partition from its latest changelog snapshot before consuming;
+ * the restored state carries which host events were sent (per incident) and the last revision of
+ * every open verdict, so nothing already committed is emitted again and revisions continue from n.
  */
 export { advance, hasUnrecoveredPoison, hostExpired, newHostState, nextDueUs, step } from './reducer.js';
 export { decodeHostState, encodeHostState, HOST_STATE_TYPE } from './snapshot.js';
