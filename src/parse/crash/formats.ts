@@ -406,6 +406,10 @@ const WARNING_FORMATS: Format[] = [
   { title: re('WARNING: .* at {{SRC}} {{FUNC}}'), fmt: 'WARNING in %[3]v', stack: warningStack() },
   { title: re('WARNING: {{SRC}} at {{FUNC}}'), fmt: 'WARNING in %[3]v', stack: warningStack() },
   { title: re('WARNING: \\[.*\\] {{SRC}} at {{FUNC}}.*'), fmt: 'WARNING in %[3]v', stack: warningStack() },
+  // Not in syzkaller's table: ≤3.x `WARNING: at kernel/watchdog.c:245 func+0x9c/0xd0()` (still
+  // printed by RHEL 6/7 kernels) and the 2026 form without a file, `WARNING: at func+0x1/0x2, CPU#3: comm/pid`.
+  { title: re('WARNING: at {{SRC}} {{FUNC}}'), fmt: 'WARNING in %[3]v', stack: warningStack() },
+  { title: re('WARNING: at {{FUNC}}[^ ]*, CPU#\\d+'), fmt: 'WARNING in %[2]v', stack: warningStack() },
   {
     title: /WARNING: possible circular locking dependency detected/,
     report: [/WARNING: possible circular locking dependency detected/, /is trying to acquire lock/],
