@@ -50,8 +50,12 @@ export type RowResult = HwDraft | MarkerDraft | null;
 
 export interface HwRow {
   id: string;
-  /** literal prefix the (prefix-stripped) line must start with; the cheap prefilter */
+  /**
+   * literal prefix the (prefix-stripped) line must start with; the cheap prefilter. Rows whose
+   * line starts with a task name instead have `lead: ''` and a `needle` it must contain.
+   */
   lead: string;
+  needle?: string;
   match: RegExp;
   extract(m: RegExpExecArray, text: string): RowResult;
 }
@@ -390,6 +394,26 @@ export const HW_ROWS: readonly HwRow[] = [
     extract: () => draft({ source: 'SEA', severity: 'uncorrected', result: 'Reported', record: true }),
   },
   {
+    // arm64_show_signal() (show_unhandled_signals, on by default, rate-limited):
+    // `%s[%d]: unhandled exception: ` + `%s, ESR 0x%016lx, ` + fault name + ` in <vma>`
+    id: 'sea-user-unhandled-exception',
+    lead: '',
+    needle: ': unhandled exception: ',
+    match: new RegExp(
+      `^[^\\n]{1,64}\\[\\d{1,10}\\]: unhandled exception: [^,]{1,48}, ESR 0x[0-9a-f]{1,16}, ${SEA_NAME}`,
+    ),
+    extract: () => draft({ source: 'SEA', severity: 'uncorrected', result: 'Reported', record: true }),
+  },
+  {
+    // ghes.c: dev_err(ghes->dev, HW_ERR GHES_PFX "%s:%d: synchronous unrecoverable error (SIGBUS)")
+    id: 'ghes-sync-sigbus',
+    lead: '',
+    needle: '[Hardware Error]: GHES: ',
+    match:
+      /^[^\n]{0,64}\[Hardware Error\]: GHES: [^\n]{1,64}:\d{1,10}: synchronous unrecoverable error \(SIGBUS\)/,
+    extract: () => draft({ source: 'GHES', severity: 'uncorrected', result: 'Killed', record: true }),
+  },
+  {
     id: 'serror',
     lead: 'SError Interrupt on CPU',
     match: /^SError Interrupt on CPU\d{1,5}, code (?:0x)?[0-9a-f]{1,16}/,
@@ -443,9 +467,13 @@ export const HW_ROWS: readonly HwRow[] = [
   },
 ];
 
+/** Substrings that make a line worth a look although it starts with a task or device name. */
+export const NEEDLES: readonly string[] = [': unhandled exception: ', '[Hardware Error]: GHES: '];
+
 /**
- * Lines that can carry one of the rows above start with one of these literals; everything else
- * is routine chatter and never reaches a regex. `0x` is ghes.c's prefix-less SIGBUS line.
+ * Lines that can carry one of the rows above start with one of these literals (or contain a
+ * NEEDLE); everything else is routine chatter and never reaches a regex. `0x` is ghes.c's
+ * prefix-less SIGBUS line.
  */
 export const LEADS: readonly string[] = [
   'Memory failure: ',

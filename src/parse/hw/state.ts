@@ -19,7 +19,15 @@ import { blockIsUseful, continueBlock, type HwBlock, openBlock } from './blocks.
 import { bootChange } from './boot.js';
 import { physToPfn } from './hex.js';
 import { boundedLine } from './line.js';
-import { HW_ROWS, type HoldKind, type HwDraft, type HwRow, LEADS, type MarkerDraft } from './rows.js';
+import {
+  HW_ROWS,
+  type HoldKind,
+  type HwDraft,
+  type HwRow,
+  LEADS,
+  type MarkerDraft,
+  NEEDLES,
+} from './rows.js';
 
 /** What this boot has shown so far; created at the first hardware line, dropped at a boot. */
 export interface HwFacts {
@@ -116,8 +124,10 @@ for (const lead of LEADS) {
 /** Could this line be a hardware-error line at all? One map lookup for routine chatter. */
 export function hwPrefilter(text: string): boolean {
   const leads = LEADS_BY_CHAR.get(text.charCodeAt(0));
-  if (leads === undefined) return false;
-  for (const lead of leads) if (text.startsWith(lead)) return true;
+  if (leads !== undefined) for (const lead of leads) if (text.startsWith(lead)) return true;
+  // `comm[pid]: unhandled exception: ...`, `<dev>: [Hardware Error]: GHES: ...`
+  if (text.length < 40 || text.indexOf(']: ') < 0) return false;
+  for (const needle of NEEDLES) if (text.indexOf(needle) >= 0) return true;
   return false;
 }
 
@@ -272,6 +282,7 @@ function recognize(
   let o = out;
   for (const row of HW_ROWS) {
     if (!text.startsWith(row.lead)) continue;
+    if (row.needle !== undefined && text.indexOf(row.needle) < 0) continue;
     const m = row.match.exec(text);
     if (m === null) continue;
     const d = safeExtract(row, m, text);

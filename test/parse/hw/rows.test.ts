@@ -334,6 +334,24 @@ const FIXTURES: Fixture[] = [
     pfn: null,
   },
   {
+    row: 'sea-user-unhandled-exception',
+    fmt: 'arm64_show_signal: %s[%d]: unhandled exception: %s, ESR 0x%016lx, %s in <vma>',
+    line: 'stress-ng[4501]: unhandled exception: DABT (lower EL), ESR 0x0000000092000410, synchronous external abort in stress-ng[aaaab6b10000+21000]',
+    source: 'SEA',
+    severity: 'uncorrected',
+    result: 'Reported',
+    pfn: null,
+  },
+  {
+    row: 'ghes-sync-sigbus',
+    fmt: 'dev_err(ghes->dev, HW_ERR GHES_PFX "%s:%d: synchronous unrecoverable error (SIGBUS)")',
+    line: 'GHES GHES.0: [Hardware Error]: GHES: einj_mem_uc:4501: synchronous unrecoverable error (SIGBUS)',
+    source: 'GHES',
+    severity: 'uncorrected',
+    result: 'Killed',
+    pfn: null,
+  },
+  {
     row: 'serror',
     fmt: 'SError Interrupt on CPU%d, code 0x%016lx -- %s',
     line: 'SError Interrupt on CPU5, code 0x00000000be000000 -- SError',
@@ -462,6 +480,8 @@ describe('hardware recognizer rows', () => {
       'MCE: In-kernel MCE decoding enabled.',
       'Memory failure: 0x40272d: recovery action for get hwpoison page: Unknown',
       'Disabling lock debugging due to kernel taint',
+      'a.out[4501]: unhandled exception: DABT (lower EL), ESR 0x0000000092000007, level 3 translation fault in a.out[400000+1000]',
+      'a.out[4501]: segfault at 0 ip 0000000000401136 sp 00007ffd3f1e4e40 error 6 in a.out[401000+1000]',
     ];
     expect(run(lines)).toEqual([]);
   });
