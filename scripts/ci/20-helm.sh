@@ -135,6 +135,10 @@ expect_fail "at '/partitions': got string, want integer" --set-string partitions
 expect_fail "at '/config/correlation/horizonMs': got string, want integer" --set-string config.correlation.horizonMs=3d
 expect_fail "at '/config/kafka/sasl': additional properties 'password' not allowed" --set config.kafka.sasl.password=hunter2
 expect_fail "at '': additional properties 'replicas' not allowed" --set replicas=3
+expect_fail "at '/config/http': missing property 'port'" --set config.http.port=null
+expect_fail "at '/image': missing property 'repository'" --set image.repository=null
+expect_fail "at '/config/input/format': value must be one of 'avro', 'ndjson', 'journald'" --set config.input.format=xml
+expect_fail "at '/replicaCount': minimum" --set replicaCount=-1
 expect_fail "at '/config/kafka/brokers/0': 'kafka' does not match pattern" --set 'config.kafka.brokers={kafka}'
 expect_fail "missing property 'title'" --set 'knownIssues[0].id=X' --set 'knownIssues[0].url=u'
 expect_fail "at '/backfill/from': '' does not match pattern" --set backfill.enabled=true
