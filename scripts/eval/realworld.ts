@@ -7,6 +7,7 @@
  * line of crash-start shape must be in an assembled report; a log the sidecar calls real must give
  * no synthetic signal. Every miss is listed.
  *
+ * Logs are read with the dmesg adapter of src/decode (`parseDmesgText`).
  * scripts/eval-corpus.ts imports `evalRealworld`.
  */
 import { existsSync } from 'node:fs';
@@ -15,27 +16,9 @@ import path from 'node:path';
 import { processEvent, flushHost, newHostLineState } from '../../src/assemble/host.js';
 import { DEFAULT_LIMITS } from '../../src/model/config.js';
 import type { CrashReport } from '../../src/model/crash.js';
-import { type KernelLogEvent, makeEvent } from '../../src/model/event.js';
+import type { KernelLogEvent } from '../../src/model/event.js';
+import { parseDmesgText } from '../../src/decode/index.js';
 import type { HwSignal, Signal } from '../../src/model/signal.js';
-
-const BASE_TS = 1_700_000_000_000_000;
-
-// ---- a small dmesg/syslog prefix stripper (stand-in until src/decode has a dmesg adapter)
-
-const SYSLOG_TIME = /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d +/;
-const SYSLOG_KERNEL = /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d +(?:\S+ +)?kernel: ?/;
-const DMESG_T = /^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?/;
-const COLLECTOR = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,9})?\]/;
-const LEVEL = /^<\d{1,3}>/;
-const STAMP = /^\[ {0,12}(\d{1,12})\.(\d{1,9})\]/;
-const CALLER = /^ ?\[ {0,8}([TC]\d{1,10})\]/;
-const PROMPT = /^\S{1,64}[#$] (?=\[ {0,12}\d{1,12}\.\d{1,9}\])/;
-
-export interface ParsedLine {
-  text: string;
-  uptimeUs: number | null;
-  caller: string | null;
-}
 
 /**
  * Undo an indentation that an e-mail or commit message added: the largest indentation that at
@@ -49,58 +32,15 @@ function commonIndent(lines: readonly string[]): number {
   return inds[Math.ceil(inds.length * 0.6) - 1] ?? 0;
 }
 
-/** One line of a dmesg / syslog / console capture without its transport prefixes, or null if not kernel. */
-export function stripDmesgLine(line: string): ParsedLine | null {
-  let s = line;
-  if (s.startsWith('Message from syslogd@') || s.startsWith(' kernel:')) return null; // wall broadcast duplicates
-  const sk = SYSLOG_KERNEL.exec(s);
-  if (sk !== null) s = s.slice(sk[0].length);
-  else if (SYSLOG_TIME.test(s)) return null; // a user-space syslog line
-  const dt = DMESG_T.exec(s);
-  if (dt !== null) s = s.slice(dt[0].length);
-  const col = COLLECTOR.exec(s);
-  if (col !== null) s = s.slice(col[0].length);
-  const pr = PROMPT.exec(s);
-  if (pr !== null) s = s.slice(pr[0].length);
-  const lv = LEVEL.exec(s);
-  if (lv !== null) s = s.slice(lv[0].length);
-  let uptimeUs: number | null = null;
-  const st = STAMP.exec(s);
-  if (st !== null) {
-    const frac = (st[2] ?? '0').padEnd(6, '0').slice(0, 6);
-    uptimeUs = Number(st[1]) * 1_000_000 + Number(frac);
-    s = s.slice(st[0].length);
-  }
-  let caller: string | null = null;
-  const cl = CALLER.exec(s);
-  if (cl !== null) {
-    caller = cl[1] ?? null;
-    s = s.slice(cl[0].length);
-  }
-  if ((st !== null || cl !== null || col !== null) && s.startsWith(' ')) s = s.slice(1);
-  return { text: s, uptimeUs, caller };
-}
-
-/** A whole file as KernelLogEvents of one host (one record per line). */
+/** A whole file as KernelLogEvents of one host, through the dmesg adapter (src/decode). */
 export function dmesgEvents(content: string, host = 'realworld'): KernelLogEvent[] {
   const raw = content.split('\n');
   const indent = commonIndent(raw);
-  const out: KernelLogEvent[] = [];
-  let ts = BASE_TS;
-  let seq = 0;
-  for (const r0 of raw) {
-    let r = r0.endsWith('\r') ? r0.slice(0, -1) : r0;
-    if (indent > 0) {
-      const lead = r.length - r.trimStart().length;
-      r = r.slice(Math.min(lead, indent));
-    }
-    if (r.trim().length === 0) continue;
-    const p = stripDmesgLine(r);
-    if (p === null) continue;
-    if (p.uptimeUs !== null) ts = BASE_TS + p.uptimeUs;
-    out.push(makeEvent({ host, ts, message: p.text, uptime_us: p.uptimeUs, seq: seq++, caller: p.caller }));
-  }
-  return out;
+  const text =
+    indent === 0
+      ? content
+      : raw.map((l) => l.slice(Math.min(indent, l.length - l.trimStart().length))).join('\n');
+  return parseDmesgText(text, { host });
 }
 
 // ---- expectations from the sidecar
