@@ -98,7 +98,11 @@ function onHw(s: HostState, sig: HwSignal, ctx: CorrelateContext, out: StepResul
     return;
   }
   const inOrder = s.lastTs === null || sig.ts >= s.lastTs;
-  const clockBefore = clockOf(s);
+  // When the incident is first seen, on the host's clock; but never later than the lateness allowance
+  // past the host's own newest record, so advancing to (newest record + latenessMs) settles every
+  // incident even when a watermark ran far ahead of a lagging host.
+  const own = Math.max(sig.ts, s.lastTs ?? sig.ts);
+  const seenAt = Math.min(Math.max(sig.ts, clockOf(s)), Math.max(own, own + latenessUs - SETTLE_US));
   let boot = bootOf(s, sig.bootId, sig.ts, sig.uptimeUs, inOrder);
   noteTime(s, sig.ts, sig.uptimeUs, boot);
   let prevBoot = false;
@@ -116,7 +120,7 @@ function onHw(s: HostState, sig: HwSignal, ctx: CorrelateContext, out: StepResul
     if (storm) out.hostEvents.push(storm);
     return;
   }
-  const { incident, created } = foldReport(s, sig, boot, prevBoot, clockBefore);
+  const { incident, created } = foldReport(s, sig, boot, prevBoot, seenAt);
   if (isInjected(s, incident)) incident.flags |= F.SYNTHETIC;
   if (created) {
     let n = 0;

@@ -48,8 +48,9 @@ export interface Incident {
   /** event time of the latest report */
   last: number;
   /**
-   * the host's clock when the incident was created: a late incident settles SETTLE_US after it was
-   * seen, so a late burst of its lines folds before any verdict is revised
+   * the host's clock when the incident was created (capped at its newest record + latenessMs -
+   * SETTLE_US): a late incident settles SETTLE_US after it was seen, so a late burst of its lines
+   * folds before any verdict is revised
    */
   seen: number;
   /** the most informative report: the memory-failure verdict when there is one */

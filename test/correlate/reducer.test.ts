@@ -430,3 +430,18 @@ describe('episodes, injection scope and host expiry', () => {
     expect(hostExpired(out.state, T0 + 8 * 24 * HOUR, c)).toBe(true);
   });
 });
+
+describe('watermarks ahead of a lagging host', () => {
+  it('settles everything when advanced to the host’s newest record + latenessMs, whatever the watermark was', async () => {
+    const { advance: adv, newHostState, step: stp } = await import('../../src/correlate/reducer.js');
+    const c = ctx();
+    const s = newHostState('h');
+    // the fleet watermark is an hour ahead of this host's records
+    adv(s, T0 + HOUR, c);
+    const verdicts = [];
+    for (const i of [...obs01Fault(T0), C(crash(T0 + MIN))]) verdicts.push(...stp(s, i, c).verdicts);
+    verdicts.push(...adv(s, T0 + MIN + 10 * MIN + 1, c).verdicts);
+    expect(verdicts.map((v) => [v.revision, v.reason])).toContainEqual([0, 'POISON_CORRELATED']);
+    expect(s.open).toBeUndefined();
+  });
+});
