@@ -304,6 +304,8 @@ export function valuesSchema(): JsonSchema {
           from: { type: 'string', pattern: `(?:${RFC3339})|^$`, description: 'RFC 3339 start of the replay' },
           to: { type: 'string', pattern: `(?:${RFC3339})|^$`, description: 'RFC 3339 end of the replay' },
           outputTopic: { type: 'string' },
+          hostEventsTopic: { type: 'string' },
+          progressIntervalSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
           backoffLimit: { type: 'integer', minimum: 0 },
           activeDeadlineSeconds: { type: 'integer', minimum: 1 },
           ttlSecondsAfterFinished: { type: 'integer', minimum: 0 },

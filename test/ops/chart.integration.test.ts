@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseConfigArgs, resolveConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { parseReplayArgs } from '../../src/replay/args.js';
 import { CHART_DIR, DASHBOARD_FILE, RULES_FILE } from './contract.js';
 import { findBinary } from './prometheus-server.js';
 
@@ -76,7 +77,14 @@ function fileSource(pod: PodSpec, container: Container, file: string) {
 
 /** What the processor would load in this container: config.yaml from the ConfigMap plus env. */
 function containerConfig(manifests: Manifest[], pod: PodSpec, container: Container): Config {
-  const parsed = parseConfigArgs(container.args.slice(1));
+  let configArgs = container.args.slice(1);
+  if (container.args[0] === 'replay') {
+    // replay's own flags first, as the CLI does; the rest goes to the config loader
+    const replay = parseReplayArgs(configArgs);
+    expect(replay.problems).toEqual([]);
+    configArgs = replay.args.rest;
+  }
+  const parsed = parseConfigArgs(configArgs);
   expect(parsed.problems).toEqual([]);
   expect(parsed.configFile).not.toBeNull();
   const { volume, key } = fileSource(pod, container, parsed.configFile!);
@@ -186,11 +194,16 @@ describe('the chart rendered with every option on', () => {
     const jobPod = podSpec(one(manifests, 'Job'));
     const replay = jobPod.containers[0]!;
     expect(replay.args.slice(0, 1)).toEqual(['replay']);
-    const flags = replay.args.slice(1);
-    const flag = (name: string) => flags[flags.indexOf(name) + 1];
-    expect(flag('--from')).toBe('2026-11-01T00:00:00Z');
-    expect(flag('--to')).toBe('2026-11-08T00:00:00Z');
-    expect(flag('--output-topic')).toBe('poisonlink.verdicts.backfill-2026-11');
+    const parsed = parseReplayArgs(replay.args.slice(1));
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.args).toMatchObject({
+      fromMs: Date.parse('2026-11-01T00:00:00Z'),
+      toMs: Date.parse('2026-11-08T00:00:00Z'),
+      outputTopic: 'poisonlink.verdicts.backfill-2026-11',
+      hostEventsTopic: 'poisonlink.host-events.backfill-2026-11',
+      progressIntervalMs: 60_000,
+      output: null,
+    });
     const config = containerConfig(manifests, jobPod, replay);
     expectFilesMounted(manifests, jobPod, replay, config);
     expectHardened(jobPod, replay);
