@@ -86,6 +86,7 @@ function containerConfig(manifests: Manifest[], pod: PodSpec, container: Contain
   }
   const parsed = parseConfigArgs(configArgs);
   expect(parsed.problems).toEqual([]);
+  expect(parsed.rest, 'arguments neither the command nor the config loader takes').toEqual([]);
   expect(parsed.configFile).not.toBeNull();
   const { volume, key } = fileSource(pod, container, parsed.configFile!);
   expect(volume?.configMap?.name).toBeDefined();
