@@ -16,7 +16,9 @@ const CORPUS = path.resolve(ROOT, '..', 'shared', 'corpus');
 const DIR = path.join(CORPUS, 'realworld');
 
 function load(prefix: string) {
-  const name = readFileSync(path.join(DIR, 'README.md'), 'utf8').match(new RegExp(`\`(${prefix}-[^\`]+)\``))?.[1];
+  const name = readFileSync(path.join(DIR, 'README.md'), 'utf8').match(
+    new RegExp(`\`(${prefix}-[^\`]+)\``),
+  )?.[1];
   if (name === undefined) throw new Error(`no realworld file ${prefix}`);
   const run = runLog(readFileSync(path.join(DIR, `${name}.log`), 'utf8'));
   const hw = run.signals.filter((s): s is HwSignal => s.type === 'hw');
@@ -54,7 +56,9 @@ describe('realworld logs', () => {
       ['MEMORY_FAILURE', 0x2, 'Panic', false],
     ]);
     expect(r.hw[0]?.pageType).toBe('reserved kernel page');
-    const rep = r.reports.find((x) => x.lines[0] === 'Kernel panic - not syncing: Memory failure: 0x2: unrecoverable page');
+    const rep = r.reports.find(
+      (x) => x.lines[0] === 'Kernel panic - not syncing: Memory failure: 0x2: unrecoverable page',
+    );
     expect(rep?.lines).toContain(' action_result+0x278/0x340');
   });
 
@@ -64,7 +68,11 @@ describe('realworld logs', () => {
       ['MEMORY_FAILURE', 0x2a00, 'Ignored', false],
       ['MEMORY_FAILURE', 0x2a00, 'Panic', false],
     ]);
-    expect(r.reports.some((x) => x.lines[0] === 'Kernel panic - not syncing: Memory failure: 0x2a00: unrecoverable page')).toBe(true);
+    expect(
+      r.reports.some(
+        (x) => x.lines[0] === 'Kernel panic - not syncing: Memory failure: 0x2a00: unrecoverable page',
+      ),
+    ).toBe(true);
   });
 
   it('06: the SNP flood of unknown-page verdicts is software poison', () => {
@@ -80,7 +88,9 @@ describe('realworld logs', () => {
     const r = load('07');
     expect(r.hw.map(brief)).toEqual([['MCE', null, 'Reported', false]]);
     expect(r.hw[0]?.severity).toBe('fatal');
-    expect(r.reports.some((x) => x.lines.includes('Kernel panic - not syncing: Fatal machine check'))).toBe(true);
+    expect(r.reports.some((x) => x.lines.includes('Kernel panic - not syncing: Fatal machine check'))).toBe(
+      true,
+    );
   });
 
   it('08: corrected error through MCE, the sbridge decode and the EDAC CE line on pfn 0xee30a0', () => {
@@ -117,7 +127,9 @@ describe('realworld logs', () => {
   it('12: UFFDIO_POISON kills with no hardware error are synthetic and carry no pfn', () => {
     const r = load('12');
     expect(r.hw).toHaveLength(18);
-    expect(r.hw.every((s) => s.result === 'Killed' && s.pfn === null && s.physAddr === null && s.synthetic)).toBe(true);
+    expect(
+      r.hw.every((s) => s.result === 'Killed' && s.pfn === null && s.physAddr === null && s.synthetic),
+    ).toBe(true);
   });
 
   it('13: AEST records and verdicts on pfn 0x43344, the second one `already poisoned page: Failed`', () => {
@@ -136,7 +148,9 @@ describe('realworld logs', () => {
     expect(r.hw.map(brief)).toEqual([['MCE', null, 'Reported', true]]);
     expect(r.markers).toHaveLength(1);
     expect(r.reports).toHaveLength(1);
-    expect(r.reports[0]?.lines[0]).toBe('BUG: unable to handle kernel NULL pointer dereference at 0000000000000058');
+    expect(r.reports[0]?.lines[0]).toBe(
+      'BUG: unable to handle kernel NULL pointer dereference at 0000000000000058',
+    );
     expect(r.reports[0]?.lines).toContain('Oops: 0000 [#1] SMP');
   });
 
@@ -144,7 +158,9 @@ describe('realworld logs', () => {
     const r = load('16');
     expect(r.markers).toHaveLength(10);
     expect(r.hw.map((s) => s.pfn)).toEqual([0x318, 0x319, 0x31a, 0x31b, 0x31c, 0x31d, 0x31e, 0x31f, 0x39df]);
-    expect(r.hw.every((s) => s.result === 'Recovered' && s.synthetic && s.pageType === 'dirty LRU page')).toBe(true);
+    expect(
+      r.hw.every((s) => s.result === 'Recovered' && s.synthetic && s.pageType === 'dirty LRU page'),
+    ).toBe(true);
   });
 
   it('18: old arm64 SEA (`Unhandled fault` + `Internal error: : 96000210`) and its Oops', () => {
@@ -172,7 +188,9 @@ describe('realworld logs', () => {
   it('23: a bit-flip crash with no hardware report gives no hardware signal', () => {
     const r = load('23');
     expect(r.hw).toEqual([]);
-    expect(r.reports.some((x) => x.lines.includes('Internal error: ttbr address size fault: 96000040 [#1] SMP'))).toBe(true);
+    expect(
+      r.reports.some((x) => x.lines.includes('Internal error: ttbr address size fault: 96000040 [#1] SMP')),
+    ).toBe(true);
   });
 
   it('25: soft offline (old lower-case prefix, caller ids) next to madvise soft-offline markers is synthetic', () => {
@@ -187,7 +205,13 @@ describe('realworld logs', () => {
 
   it('27: a recovered UE and the CE storm, including the line spliced with firmware output', () => {
     const r = load('27');
-    expect(r.hw[0]).toMatchObject({ source: 'MEMORY_FAILURE', pfn: 0x7740c0, result: 'Recovered', pageType: 'dirty page', synthetic: false });
+    expect(r.hw[0]).toMatchObject({
+      source: 'MEMORY_FAILURE',
+      pfn: 0x7740c0,
+      result: 'Recovered',
+      pageType: 'dirty page',
+      synthetic: false,
+    });
     expect(r.hw.slice(1).map((s) => [s.source, s.severity, s.count, s.pfn])).toEqual([
       ['EDAC', 'uncorrected', 1, null],
       ['EDAC', 'corrected', 2, null],

@@ -14,6 +14,7 @@
  *   error (userfaultfd UFFDIO_POISON prints them for simulated poison).
  * Markers after a signal was released cannot change it; the correlator sees the INJECTION markers.
  */
+import type { KernelLogEvent } from '../../model/event.js';
 import type { LineContext, MarkerSignal, Signal, HwSignal } from '../../model/signal.js';
 import { blockIsUseful, continueBlock, type HwBlock, openBlock } from './blocks.js';
 import { bootChange } from './boot.js';
@@ -107,6 +108,11 @@ function newFacts(bootId: string | null, uptimeUs: number): HwFacts {
   };
 }
 
+/** Boot-scoped facts start at the first line that is a hardware record, marker or verdict. */
+function ensureFacts(s: HwState, ev: KernelLogEvent): void {
+  if (s.facts === null) s.facts = newFacts(ev.boot_id, ev.uptime_us ?? -1);
+}
+
 function facts(s: HwState): HwFacts {
   if (s.facts === null) s.facts = newFacts(null, -1);
   return s.facts;
@@ -168,10 +174,10 @@ export function pushHwLine(s: HwState, ctx: LineContext): Signal[] {
     return out ?? NONE;
   }
 
-  if (s.facts === null) s.facts = newFacts(ev.boot_id, ev.uptime_us ?? -1);
   if (s.pageShift === 12 && ev.kernel_release !== null) s.pageShift = releasePageShift(ev.kernel_release);
   const block = openBlock(text, ev, boundedLine(raw, MAX_SIGNAL_LINE));
   if (block !== null) {
+    ensureFacts(s, ev);
     if (s.held !== null) out = release(s, out);
     if (s.blocks === null) s.blocks = [];
     if (s.blocks.length >= MAX_BLOCKS) out = closeBlock(s, 0, out);
@@ -287,6 +293,7 @@ function recognize(
     if (m === null) continue;
     const d = safeExtract(row, m, text);
     if (d === null) continue;
+    ensureFacts(s, ctx.event);
     if (d.kind === 'hw' && d.pageShift !== 0) s.pageShift = d.pageShift;
     // a line that is not part of an open record closes those records first (keeps causal order)
     if (depth === 0) while (s.blocks !== null) o = closeBlock(s, 0, o);
