@@ -149,5 +149,10 @@ expect_fail "backfill.from (2026-11-02T00:00:00Z) must be before backfill.to" --
   --set backfill.from=2026-11-02T00:00:00Z --set backfill.to=2026-11-01T00:00:00Z --set backfill.outputTopic=t
 expect_fail "secrets.tls.existingSecret is set but config.kafka.ssl.enabled is false" \
   --set secrets.tls.existingSecret=kafka-tls
+expect_fail "the chart mounts them at /etc/poisonlink/known-issues.yaml" --set config.knownIssues.file=/data/rules.yaml \
+  --set 'knownIssues[0].id=X' --set 'knownIssues[0].title=WARNING in x' --set 'knownIssues[0].url=u'
+expect_fail "backfill.outputTopic must differ from config.topics.verdicts" --set backfill.enabled=true \
+  --set backfill.from=2026-11-01T00:00:00Z --set backfill.to=2026-11-02T00:00:00Z \
+  --set backfill.outputTopic=poisonlink.verdicts
 
 log "chart checks passed"

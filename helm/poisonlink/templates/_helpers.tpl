@@ -80,6 +80,10 @@ Cross-field checks the JSON schema cannot express clearly; each fails rendering 
 {{- if and $v.secrets.tls.existingSecret (ne (empty $v.secrets.tls.certKey) (empty $v.secrets.tls.keyKey)) }}
 {{- fail "secrets.tls.certKey and secrets.tls.keyKey go together (mutual TLS needs both the client certificate and its key): set both or neither." }}
 {{- end }}
+{{- $knownIssuesFile := printf "%s/known-issues.yaml" (include "poisonlink.configDir" .) }}
+{{- if and $v.knownIssues (ne ($v.config.knownIssues.file | default "") $knownIssuesFile) }}
+{{- fail (printf "knownIssues holds rules but config.knownIssues.file is %q: the chart mounts them at %s, so set config.knownIssues.file to that path." ($v.config.knownIssues.file | default "") $knownIssuesFile) }}
+{{- end }}
 {{- if $v.backfill.enabled }}
 {{- if not (and $v.backfill.from $v.backfill.to) }}
 {{- fail "backfill.enabled is true: backfill.from and backfill.to (RFC 3339 timestamps) are required." }}
