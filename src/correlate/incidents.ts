@@ -59,7 +59,8 @@ function ownPageType(pageType: string | null): string | null {
 
 /** `already poisoned page: Failed`, old `already hardware poisoned`: a second report of a known fault. */
 export function isDuplicateReport(sig: Pick<HwSignal, 'result' | 'pageType'>): boolean {
-  return sig.result === 'AlreadyPoisoned' || sig.pageType?.startsWith('already ') === true;
+  // `already poisoned page` (≈6.12+), `already poisoned` (≈6.11); not `already truncated LRU page`
+  return sig.result === 'AlreadyPoisoned' || sig.pageType?.startsWith('already poisoned') === true;
 }
 
 /** Corrected errors and soft offline: counted for storms, never incidents or evidence. */
@@ -273,23 +274,30 @@ export function settledEvents(s: HostState, clock: number, config: CorrelationCo
   return out;
 }
 
-/** Drops the least useful incident: the oldest that is not unrecovered, else the oldest. */
+/** The incident may support a verdict still open to revision (evicting it would revise that verdict). */
+function supportsOpenVerdict(s: HostState, i: Incident): boolean {
+  return s.open?.some((o) => o.boot >= i.boot && i.first <= o.v.ts + SETTLE_US) ?? false;
+}
+
+/**
+ * Drops the least useful incident: the oldest that is not unrecovered; else the oldest that no open
+ * verdict may rest on; else the oldest.
+ */
 export function evictOneIncident(s: HostState, keep: Incident): void {
   const list = s.incidents;
   if (!list || list.length < 2) return;
-  let victim = -1;
-  for (let k = 0; k < list.length; k++) {
-    const i = list[k];
-    if (!i || i === keep || isUnrecovered(i)) continue;
-    const v = victim >= 0 ? list[victim] : undefined;
-    if (!v || i.last < v.last) victim = k;
-  }
-  if (victim < 0) {
+  const pick = (eligible: (i: Incident) => boolean): number => {
+    let victim = -1;
     for (let k = 0; k < list.length; k++) {
       const i = list[k];
+      if (!i || i === keep || !eligible(i)) continue;
       const v = victim >= 0 ? list[victim] : undefined;
-      if (i && i !== keep && (!v || i.last < v.last)) victim = k;
+      if (!v || i.last < v.last) victim = k;
     }
-  }
-  list.splice(victim, 1);
+    return victim;
+  };
+  let victim = pick((i) => !isUnrecovered(i));
+  if (victim < 0) victim = pick((i) => !supportsOpenVerdict(s, i));
+  if (victim < 0) victim = pick(() => true);
+  if (victim >= 0) list.splice(victim, 1);
 }

@@ -445,3 +445,39 @@ describe('watermarks ahead of a lagging host', () => {
     expect(s.open).toBeUndefined();
   });
 });
+
+describe('incident bound', () => {
+  it('keeps the poison an open verdict rests on when later unrecovered faults overflow the bound, and counts evictions', () => {
+    const items = [...obs01Fault(T0), C(crash(T0 + MIN))];
+    for (let k = 0; k < 3; k++) {
+      items.push(
+        H(mfVerdict(0x1000 + k, 'already truncated LRU page', 'Ignored', { ts: T0 + MIN + (k + 5) * SEC })),
+      );
+    }
+    const out = run(items, ctx({}, undefined, { maxIncidentsPerHost: 2 }));
+    expect(out.verdicts.map((v) => [v.revision, v.reason])).toEqual([[0, 'POISON_CORRELATED']]);
+    expect(out.evictions.filter((e) => e.reason === 'max_incidents').reduce((n, e) => n + e.count, 0)).toBe(
+      2,
+    );
+  });
+});
+
+describe('duplicates', () => {
+  it('folds `already poisoned page: Failed` into the first report but counts `already truncated LRU page: Ignored` as a verdict', () => {
+    const dup = run(
+      [
+        H(mfVerdict(PFN, 'dirty LRU page', 'Recovered', { ts: T0 })),
+        H(mfVerdict(PFN, 'already poisoned page', 'Failed', { ts: T0 + 100 })),
+        C(crash(T0 + MIN)),
+      ],
+      ctx(),
+    );
+    expect(dup.verdicts[0]!.reason).toBe('UNMATCHED');
+    const truncated = run(
+      [H(mfVerdict(PFN, 'already truncated LRU page', 'Ignored', { ts: T0 })), C(crash(T0 + MIN))],
+      ctx(),
+    );
+    expect(truncated.verdicts[0]!.reason).toBe('POISON_CORRELATED');
+    expect(truncated.hostEvents.map((e) => e.advice)).toEqual(['MONITOR']);
+  });
+});
