@@ -9,7 +9,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# shellcheck source=../ops/versions.sh
+# shellcheck source=scripts/ops/versions.sh
 source "$ROOT/scripts/ops/versions.sh"
 
 log() { printf '[10-tools] %s\n' "$*"; }
@@ -30,7 +30,7 @@ go_tool() {
   # so the tools' own version commands print "development" or a short version).
   local built=""
   [[ -x "$bin" ]] && built="$(go version -m "$bin" 2>/dev/null || true)"
-  if grep -Eq "^[[:space:]]+mod[[:space:]]+[^[:space:]]+[[:space:]]+$version[[:space:]]" <<<"$built"; then
+  if grep -Eq "^[[:space:]]+mod[[:space:]]+[^[:space:]]+[[:space:]]+${version}[[:space:]]" <<<"$built"; then
     log "$name $version already built: $bin"
     return
   fi

@@ -9,7 +9,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# shellcheck source=../ops/versions.sh
+# shellcheck source=scripts/ops/versions.sh
 source "$ROOT/scripts/ops/versions.sh"
 CHART="$ROOT/helm/poisonlink"
 OUT="$ROOT/.cache/ci/helm"
@@ -77,9 +77,10 @@ if "${KUBECONFORM[@]}" "$OUT/negative/manifests.yaml" >"$OUT/negative.log" 2>&1;
   cat "$OUT/negative.log"
   die "kubeconform accepted a manifest with an unknown field: the schemas are not strict"
 fi
-grep -q "additional properties 'imagePullPolicyy' not allowed" "$OUT/negative.log" &&
-  grep -q "at '/spec/replicas': got string, want" "$OUT/negative.log" ||
+if ! grep -q "additional properties 'imagePullPolicyy' not allowed" "$OUT/negative.log" ||
+  ! grep -q "at '/spec/replicas': got string, want" "$OUT/negative.log"; then
   die "kubeconform failed the broken manifest for another reason: $(cat "$OUT/negative.log")"
+fi
 log "kubeconform rejects an unknown field and a wrong type (negative check)"
 
 # --- alert rules -----------------------------------------------------------------------------------------

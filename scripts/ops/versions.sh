@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Pinned versions and cache paths of the operations tools (sourced by scripts/ci/10-tools.sh and
 # scripts/ci/20-helm.sh). Expects ROOT to be the repository root.
 HELM_VERSION=v3.22.0
