@@ -10,7 +10,8 @@
  */
 import type { KernelLogEvent } from '../../model/event.js';
 import type { HwSource, Severity } from '../../model/signal.js';
-import { armErrAddr, hexHigh32, hexToNumber, physToPfn } from './hex.js';
+import { armErrAddr, hexToNumber, physToPfn } from './hex.js';
+import { mceStatusSeverity } from './rows.js';
 
 export const BLOCK_KINDS = ['mce', 'edac-mce', 'ghes', 'aest'] as const;
 export type BlockKind = (typeof BLOCK_KINDS)[number];
@@ -50,12 +51,7 @@ const EDAC_MCE_HEADER =
 const GHES_LINE = /^(AEST: )?\{(\d{1,10})\}\[Hardware Error\]: ?/;
 
 /** MCi_STATUS: UC is bit 61, PCC bit 57 (bits 29 and 25 of the upper word). */
-export function mceSeverity(statusHex: string): Severity {
-  const hi = hexHigh32(statusHex);
-  if ((hi & (1 << 25)) !== 0) return 'fatal';
-  if ((hi & (1 << 29)) !== 0) return 'uncorrected';
-  return 'corrected';
-}
+export const mceSeverity = mceStatusSeverity;
 
 function ghesSeverity(word: string): Severity {
   if (word.startsWith('fatal')) return 'fatal';

@@ -6,7 +6,15 @@
  * so no row can backtrack badly on a hostile line.
  */
 import type { HwResult, HwSource, Marker, Severity } from '../../model/signal.js';
-import { hexToNumber, physToPfn } from './hex.js';
+import { hexHigh32, hexToNumber, physToPfn } from './hex.js';
+
+/** MCi_STATUS: PCC (bit 57) fatal, UC (bit 61) uncorrected, else corrected. */
+export function mceStatusSeverity(statusHex: string): Severity {
+  const hi = hexHigh32(statusHex);
+  if ((hi & (1 << 25)) !== 0) return 'fatal';
+  if ((hi & (1 << 29)) !== 0) return 'uncorrected';
+  return 'corrected';
+}
 
 /** How long a signal may wait for a marker printed right after it (see state.ts). */
 export type HoldKind = 'none' | 'mf' | 'next';
@@ -281,6 +289,25 @@ export const HW_ROWS: readonly HwRow[] = [
       draft({ source: 'MCE', severity: 'corrected', result: 'Reported', record: true, hold: 'next' }),
   },
   {
+    // 2.6-era mce_panic()/print_mce(): `CPU %d: Machine Check Exception: %016Lx` then
+    // `Bank %d: %016Lx at %016Lx` (status, physical address) per bank
+    id: 'mce-old-bank',
+    lead: 'Bank ',
+    match: /^Bank \d{1,4}: ([0-9a-f]{16})(?: at ([0-9a-f]{16}))?\s*$/,
+    extract: (m) => {
+      const physAddr = m[2] === undefined ? null : hex(m[2]);
+      return draft({
+        source: 'MCE',
+        severity: mceStatusSeverity(m[1] ?? ''),
+        result: 'Reported',
+        physAddr,
+        pfn: physToPfn(physAddr),
+        record: true,
+        hold: 'next',
+      });
+    },
+  },
+  {
     // x86 without CONFIG_MEMORY_FAILURE
     id: 'mce-no-memory-failure',
     lead: 'Uncorrected memory error in page 0x',
@@ -448,6 +475,15 @@ export const HW_ROWS: readonly HwRow[] = [
     extract: () => marker('INJECTION', null),
   },
   {
+    // mce-inject raise_local(): `Triggering MCE exception on CPU %d`, `Starting machine check poll
+    // CPU %d`, `Machine check poll done on CPU %d`
+    id: 'inject-mce-trigger',
+    lead: '',
+    match:
+      /^(?:Triggering MCE exception on CPU|Starting machine check poll CPU|Machine check poll done on CPU) \d/,
+    extract: () => marker('INJECTION', null),
+  },
+  {
     id: 'inject-einj-loaded',
     lead: 'EINJ: ',
     match: /^EINJ: Error INJection is initialized/,
@@ -488,6 +524,9 @@ export const LEADS: readonly string[] = [
   'mce: ',
   '[Hardware Error]: ',
   'Machine check ',
+  'Bank ',
+  'Triggering MCE exception',
+  'Starting machine check poll',
   'Uncorrected memory error in page ',
   'EDAC ',
   'Internal error: ',

@@ -227,6 +227,16 @@ const FIXTURES: Fixture[] = [
     pfn: null,
   },
   {
+    row: 'mce-old-bank',
+    fmt: '2.6-era print_mce: Bank %d: %016Lx at %016Lx',
+    line: 'Bank 3: b40000000000083b at 000000fdfc000cfc',
+    source: 'MCE',
+    severity: 'uncorrected', // b4: VAL, UC, EN, ADDRV; no PCC
+    result: 'Reported',
+    pfn: 0xfdfc000,
+    physAddr: 0xfdfc000cfc,
+  },
+  {
     row: 'mce-no-memory-failure',
     fmt: 'Uncorrected memory error in page 0x%lx ignored',
     line: 'Uncorrected memory error in page 0x8a398a ignored',
@@ -386,6 +396,9 @@ const MARKER_FIXTURES: Array<{ row: string; line: string; pfn: number | null }> 
   { row: 'inject-soft-offline', line: 'Soft offlining page 0x8a000 at 0x7f0000001000', pfn: 0x8a000 },
   { row: 'inject-hwpoison-debugfs', line: 'Injecting memory failure at pfn 0x40272d', pfn: 0x40272d },
   { row: 'inject-mce-done', line: 'MCE exception done on CPU 7', pfn: null },
+  { row: 'inject-mce-trigger', line: 'Triggering MCE exception on CPU 2', pfn: null },
+  { row: 'inject-mce-trigger', line: 'Starting machine check poll CPU 0', pfn: null },
+  { row: 'inject-mce-trigger', line: 'Machine check poll done on CPU 0', pfn: null },
   { row: 'inject-einj-loaded', line: 'EINJ: Error INJection is initialized.', pfn: null },
   { row: 'inject-mce-inject-loaded', line: 'Machine check injector initialized', pfn: null },
 ];
