@@ -180,6 +180,32 @@ export const HW_ROWS: readonly HwRow[] = [
     extract: kill,
   },
   {
+    // the detail lines memory_failure() prints before its verdict; the result says what each means
+    id: 'mf-detail',
+    lead: '',
+    match: new RegExp(
+      `^${MF}0x([0-9a-f]{1,16}): (?:([^:]{1,64}) still referenced by \\d{1,10} users|(failed to unmap page|Failed to punch page|failed to release buffers|Failed to invalidate|could not lock mapping|Cannot send advisory machine check signal)|(Unknown page state|memory outside kernel control)|(keeping poisoned page in swap cache)|(corrupted page was clean: dropped without side effects))`,
+    ),
+    extract: (m) => {
+      const result: HwResult =
+        m[2] !== undefined || m[3] !== undefined
+          ? 'Failed'
+          : m[4] !== undefined
+            ? 'Ignored'
+            : m[5] !== undefined
+              ? 'Delayed'
+              : 'Recovered';
+      return draft({
+        source: 'MEMORY_FAILURE',
+        severity: 'uncorrected',
+        result,
+        pfn: hex(m[1]),
+        pageType: m[2] ?? null,
+        hold: 'mf',
+      });
+    },
+  },
+  {
     id: 'mf-queue-overflow',
     lead: 'Memory failure: buffer overflow',
     match: /^Memory failure: buffer overflow when queuing memory failure at 0x([0-9a-f]{1,16})/,
