@@ -9,13 +9,16 @@
 import { createHash } from 'node:crypto';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
+import { normalizeTitle } from './identity.js';
 import { type KernelRelease, isAtOrAfter, parseKernelRelease } from './kernel-release.js';
 import { compileSafeRegex, safeTest } from './regex-safety.js';
 
 export interface KnownIssueRule {
   id: string;
-  /** exact title to match (the crash's title or one of its alt titles) */
+  /** title to match (the crash's title or one of its alt titles), exactly or after normalizeTitle */
   title: string | null;
+  /** normalizeTitle(title), so `kernel BUG at fs/x.c:12!` also matches other line numbers */
+  titleKey: string | null;
   titleRegex: RegExp | null;
   /** normalized architectures (`x86_64`, `arm64`, ...); null = any */
   arch: string[] | null;
@@ -178,7 +181,8 @@ export function parseKnownIssues(text: string): KnownIssuesLoad {
       } else arch = list.map(normalizeArch);
     }
     if (id !== null && url !== null && note !== null) {
-      rules.push({ id, title, titleRegex, arch, fixedIn, fixedInText, url, note, line: itemLine });
+      const titleKey = title === null ? null : normalizeTitle(title);
+      rules.push({ id, title, titleKey, titleRegex, arch, fixedIn, fixedInText, url, note, line: itemLine });
     }
   }
   if (errors.length > 0) {
@@ -214,7 +218,7 @@ export function matchKnownIssue(
     let exact = false;
     let hit = false;
     for (const t of titles) {
-      if (rule.title !== null && t === rule.title) {
+      if (rule.title !== null && (t === rule.title || normalizeTitle(t) === rule.titleKey)) {
         exact = true;
         hit = true;
         break;

@@ -74,6 +74,15 @@ describe('known-issues file', () => {
     expect(matchKnownIssue(r.rules, ['t'], null, '6.10.1')?.regression).toBe(true);
   });
 
+  it('matches a title rule on the normalized title, so line numbers and CPU numbers may differ', () => {
+    const r = parseKnownIssues(
+      '- id: A\n  title: "kernel BUG at fs/ext4/inode.c:123!"\n  url: u\n  note: n\n',
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    expect(matchKnownIssue(r.rules, ['kernel BUG at fs/ext4/inode.c:131!'], null, null)?.rule.id).toBe('A');
+    expect(matchKnownIssue(r.rules, ['kernel BUG at fs/ext4/super.c:123!'], null, null)).toBeNull();
+  });
+
   it('rejects a top level that is not a list', () => {
     const r = parseKnownIssues('id: A\n');
     expect(r).toEqual({ ok: false, errors: [{ line: 1, message: 'expected a list of known issues' }] });
