@@ -481,3 +481,36 @@ describe('duplicates', () => {
     expect(truncated.hostEvents.map((e) => e.advice)).toEqual(['MONITOR']);
   });
 });
+
+describe('boots without and with ids', () => {
+  it('sees a reboot from the uptime of the crash report alone', () => {
+    const out = run(
+      [
+        ...obs01Fault(T0, PFN, { bootId: null, uptimeUs: 88_690 * SEC }),
+        C(crash(T0 + 20 * MIN, {}, { bootId: null, uptimeUs: 600 * SEC })),
+      ],
+      ctx(),
+    );
+    expect(out.verdicts[0]!.reason).toBe('UNMATCHED');
+    expect(out.verdicts[0]!.evidence.map((e) => [e.same_boot, e.confidence])).toEqual([[false, 'LOW']]);
+  });
+
+  it('links a crash of the previous boot shipped after the reboot (kdump) to that boot’s poison', () => {
+    const out = run(
+      [
+        ...obs01Fault(T0),
+        M(
+          marker('BOOT', 'Linux version 6.16.1-0_fbk2 (builder@host) #1 SMP', {
+            ts: T0 + 3 * MIN,
+            bootId: BOOT_B,
+            uptimeUs: 0,
+          }),
+        ),
+        C(crash(T0 + 2 * MIN, {}, { bootId: BOOT_A })),
+      ],
+      ctx(),
+    );
+    expect([out.verdicts[0]!.reason, out.verdicts[0]!.boot_id]).toEqual(['POISON_CORRELATED', BOOT_A]);
+    expect(out.verdicts[0]!.evidence[0]!.same_boot).toBe(true);
+  });
+});
