@@ -46,7 +46,12 @@ export function dmesgEvents(content: string, host = 'realworld'): KernelLogEvent
 // ---- expectations from the sidecar
 
 const HW_SHAPE =
-  /Memory failure|^MCE |^MCE: |^mce: |\[Hardware Error\]|^EDAC MC\d+: \d+ [CU]E |^EDAC \w+ MC\d+: |synchronous external abort|SError Interrupt|^[Ss]oft offline: |^Unpoison: |hardware memory corruption/;
+  /Memory failure|^MCE |^MCE: |^mce: (?:Uncorrected|Memory error not recovered|Kernel accessed poison)|\[Hardware Error\]|^EDAC MC\d+: \d+ [CU]E |^EDAC \w+ MC\d+: |synchronous external abort|SError Interrupt|^[Ss]oft offline: |^Unpoison: |hardware memory corruption/;
+/** A hardware-error line; a panic line is one only when it is the memory-failure panic itself. */
+function isHwLine(text: string): boolean {
+  if (text.startsWith('Kernel panic') || text.startsWith('---[')) return /Memory failure/.test(text);
+  return HW_SHAPE.test(text);
+}
 const CRASH_SHAPE =
   /^(?:Internal error: |Oops|BUG: |kernel BUG at |Kernel panic - not syncing|general protection fault|SError Interrupt on CPU|WARNING: |watchdog: BUG: |INFO: task |rcu: INFO: )/;
 const MF_TEXT = /^(?:Memory failure: |MCE )?0x([0-9a-f]+): /;
@@ -141,7 +146,7 @@ function checkFile(name: string, log: string, meta: string): { lines: string[]; 
   let crashOk = 0;
   for (const ev of named) {
     const text = ev.message;
-    if (HW_SHAPE.test(text)) {
+    if (isHwLine(text)) {
       hwNamed++;
       const c = covered(text, hw);
       if (c === null) {
