@@ -49,7 +49,8 @@ const HW_SHAPE =
   /Memory failure|^MCE |^MCE: |^mce: (?:Uncorrected|Memory error not recovered|Kernel accessed poison)|\[Hardware Error\]|^EDAC MC\d+: \d+ [CU]E |^EDAC \w+ MC\d+: |synchronous external abort|SError Interrupt|^[Ss]oft offline: |^Unpoison: |hardware memory corruption/;
 /** A hardware-error line; a panic line is one only when it is the memory-failure panic itself. */
 function isHwLine(text: string): boolean {
-  if (text.startsWith('Kernel panic') || text.startsWith('---[')) return /Memory failure/.test(text);
+  if (text.startsWith('---[')) return false;
+  if (text.startsWith('Kernel panic')) return /Memory failure/.test(text);
   return HW_SHAPE.test(text);
 }
 const CRASH_SHAPE =
