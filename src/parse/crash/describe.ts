@@ -4,7 +4,7 @@
  * stack walk, and a report whose format needs a stack but shows none is corrupted.
  */
 import type { Format, OopsGroup } from './formats.js';
-import { capLine } from './pattern.js';
+import { capLine, InOrder, type LineMatcher } from './pattern.js';
 import {
   type ExtractedFrame,
   extractStackFrames,
@@ -24,12 +24,12 @@ function cmp(a: Hit, line: number, col: number): number {
   return a.line !== line ? a.line - line : a.col - col;
 }
 
-function execLine(r: RegExp, line: string): RegExpExecArray | null {
+function execLine(r: LineMatcher, line: string): RegExpExecArray | null {
   return r.exec(capLine(line));
 }
 
 /** First line (from `from`) where the pattern sequence completes. */
-function findSeq(lines: readonly string[], seq: readonly RegExp[], from = 0): Hit | null {
+function findSeq(lines: readonly string[], seq: readonly LineMatcher[], from = 0): Hit | null {
   const first = seq[0];
   if (first === undefined) return null;
   for (let i = from; i < lines.length; i++) {
@@ -56,8 +56,8 @@ function findSeq(lines: readonly string[], seq: readonly RegExp[], from = 0): Hi
   return null;
 }
 
-function findTitle(lines: readonly string[], title: RegExp | readonly RegExp[]): Hit | null {
-  return findSeq(lines, title instanceof RegExp ? [title] : title);
+function findTitle(lines: readonly string[], title: LineMatcher | readonly LineMatcher[]): Hit | null {
+  return findSeq(lines, title instanceof RegExp || title instanceof InOrder ? [title] : title);
 }
 
 export function formatTitle(fmt: string, args: readonly string[]): string {

@@ -9,11 +9,11 @@
  */
 import type { CrashKind } from '../../model/crash.js';
 import { hangFrame, stallFrame } from './extractors.js';
-import { CALL_TRACE, RIP_FRAME, re } from './pattern.js';
+import { CALL_TRACE, InOrder, type LineMatcher, RIP_FRAME, re } from './pattern.js';
 import { PARSE_STACK, type StackFmt } from './stack.js';
 
 export interface Format {
-  title: RegExp | readonly RegExp[];
+  title: LineMatcher | readonly LineMatcher[];
   /** when present, must also match (searched from the report's beginning); its captures replace the title's */
   report?: readonly RegExp[];
   fmt: string;
@@ -319,7 +319,7 @@ const BUG_FORMATS: Format[] = [
 
 const WARNING_FORMATS: Format[] = [
   {
-    title: /WARNING: .*lib\/debugobjects\.c.* (?:debug_print|debug_check|at)/,
+    title: new InOrder(/WARNING: /, /lib\/debugobjects\.c/, / (?:debug_print|debug_check|at)/),
     fmt: 'WARNING: ODEBUG bug in %[1]v',
     stack: warningStack(
       'debug_',
@@ -336,27 +336,27 @@ const WARNING_FORMATS: Format[] = [
     ),
   },
   {
-    title: /WARNING: .*mm\/usercopy\.c.* (?:usercopy_warn|at)/,
+    title: new InOrder(/WARNING: /, /mm\/usercopy\.c/, / (?:usercopy_warn|at)/),
     fmt: 'WARNING: bad usercopy in %[1]v',
     stack: warningStack('usercopy', '__check'),
   },
   {
-    title: /WARNING: .*lib\/kobject\.c.* (?:kobject_|at)/,
+    title: new InOrder(/WARNING: /, /lib\/kobject\.c/, / (?:kobject_|at)/),
     fmt: 'WARNING: kobject bug in %[1]v',
     stack: warningStack('kobject_'),
   },
   {
-    title: /WARNING: .*fs\/proc\/generic\.c.* (?:proc_register|at)/,
+    title: new InOrder(/WARNING: /, /fs\/proc\/generic\.c/, / (?:proc_register|at)/),
     fmt: 'WARNING: proc registration bug in %[1]v',
     stack: warningStack('proc_'),
   },
   {
-    title: /WARNING: .*lib\/refcount\.c.* (?:refcount_|at)/,
+    title: new InOrder(/WARNING: /, /lib\/refcount\.c/, / (?:refcount_|at)/),
     fmt: 'WARNING: refcount bug in %[1]v',
     stack: warningStack('refcount', 'kobject_'),
   },
   {
-    title: /WARNING: .*kernel\/locking\/lockdep\.c.*lock_/,
+    title: new InOrder(/WARNING: /, /kernel\/locking\/lockdep\.c/, /lock_/),
     fmt: 'WARNING: locking bug in %[1]v',
     stack: warningStack('lock_sock', 'release_sock'),
   },
@@ -381,12 +381,12 @@ const WARNING_FORMATS: Format[] = [
     noStackTrace: true,
   },
   {
-    title: /WARNING: .*mm\/.*\.c.* k?.?malloc/,
+    title: new InOrder(/WARNING: /, /mm\//, /\.c/, / k?.?malloc/),
     fmt: 'WARNING: kmalloc bug in %[1]v',
     stack: warningStack('kmalloc', 'krealloc', 'slab', 'kmem'),
   },
   {
-    title: /WARNING: .*mm\/vmalloc.c.*__vmalloc_node/,
+    title: new InOrder(/WARNING: /, /mm\/vmalloc.c/, /__vmalloc_node/),
     fmt: 'WARNING: zero-size vmalloc in %[1]v',
     stack: warningStack(),
   },
@@ -403,9 +403,17 @@ const WARNING_FORMATS: Format[] = [
   },
   // 2026 form: `WARNING: file.c:123 at func+0x1/0x2, CPU#3: comm/pid` (and the raw-address variant).
   { title: re('WARNING: {{SRC}} at 0x\\d+, CPU#\\d+'), fmt: 'WARNING in %[2]v', stack: warningStack() },
-  { title: re('WARNING: .* at {{SRC}} {{FUNC}}'), fmt: 'WARNING in %[3]v', stack: warningStack() },
+  {
+    title: new InOrder(/WARNING: /, re(' at {{SRC}} {{FUNC}}')),
+    fmt: 'WARNING in %[3]v',
+    stack: warningStack(),
+  },
   { title: re('WARNING: {{SRC}} at {{FUNC}}'), fmt: 'WARNING in %[3]v', stack: warningStack() },
-  { title: re('WARNING: \\[.*\\] {{SRC}} at {{FUNC}}.*'), fmt: 'WARNING in %[3]v', stack: warningStack() },
+  {
+    title: new InOrder(/WARNING: \[/, re('\\] {{SRC}} at {{FUNC}}')),
+    fmt: 'WARNING in %[3]v',
+    stack: warningStack(),
+  },
   // Not in syzkaller's table: ≤3.x `WARNING: at kernel/watchdog.c:245 func+0x9c/0xd0()` (still
   // printed by RHEL 6/7 kernels) and the 2026 form without a file, `WARNING: at func+0x1/0x2, CPU#3: comm/pid`.
   { title: re('WARNING: at {{SRC}} {{FUNC}}'), fmt: 'WARNING in %[3]v', stack: warningStack() },
@@ -429,7 +437,7 @@ const WARNING_FORMATS: Format[] = [
     fmt: 'possible deadlock in %[1]v',
   },
   {
-    title: /WARNING: .*-safe -> .*-unsafe lock order detected/,
+    title: new InOrder(/WARNING: /, /-safe -> /, /-unsafe lock order detected/),
     fmt: 'possible deadlock in %[1]v',
     stack: { parts: [/which became (?:.*) at:/, S] },
   },
@@ -567,7 +575,7 @@ const INFO_FORMATS: Format[] = [
     kind: 'HUNG_TASK',
   },
   {
-    title: /INFO: task .* can't die for more than .* seconds/,
+    title: new InOrder(/INFO: task /, / can't die for more than /, / seconds/),
     fmt: "INFO: task can't die in %[1]v",
     alt: ['hang in %[1]v'],
     stack: TRACE_STACK(['schedule']),

@@ -76,7 +76,7 @@ export function startKind(line: string, m: StartMatch): CrashKind {
   if (/spinlock lockup suspected/.test(line)) return 'LOCKUP';
   for (const f of g.formats) {
     const t = Array.isArray(f.title) ? f.title[0] : f.title;
-    if (f.kind !== undefined && t instanceof RegExp && t.test(line)) return f.kind;
+    if (f.kind !== undefined && t !== undefined && 'test' in t && t.test(line)) return f.kind;
   }
   if (g.id === 'info' && /INFO: task .* blocked for more than/.test(line)) return 'HUNG_TASK';
   if (g.id === 'info' && /detected stalls? on CPU|self-detected stall|detected expedited stall/.test(line))

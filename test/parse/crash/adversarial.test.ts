@@ -94,4 +94,21 @@ describe('adversarial input', () => {
     // Linear would be 10x; the line cap makes it less. Quadratic would be 100x.
     expect(tBig).toBeLessThan(tSmall * 30 + 200);
   });
+
+  it('stays bounded on reports made of regex-hostile lines (no cubic or quadratic blow-up)', () => {
+    const shapes = [
+      `WARNING: ${'mm/a.c k'.repeat(120)}`,
+      `WARNING: ${'a at b.c:1 '.repeat(90)}`,
+      `WARNING: ${'lib/debugobjects.c '.repeat(60)}`,
+      'a/b.'.repeat(256),
+      `INFO: task ${" can't die for more than 1 ".repeat(40)}`,
+      `kernel BUG at ${'IP: [<0>] '.repeat(100)}`,
+    ];
+    for (const s of shapes) {
+      const lines = ['WARNING: suspicious RCU usage', ...Array.from({ length: 6000 }, () => s)];
+      const t = timed(() => analyzeReport(lines));
+      // Each of these took from seconds to minutes with backtracking patterns.
+      expect(t, s.slice(0, 40)).toBeLessThan(5_000);
+    }
+  });
 });
