@@ -7,7 +7,9 @@ import type { CrashReport, ReportAnalysis } from '../../src/model/crash.js';
 import type { HwResult, HwSignal, HwSource, MarkerSignal, Severity } from '../../src/model/signal.js';
 import { NO_KNOWN_ISSUES } from '../../src/classify/known-issues.js';
 import type { KnownIssueRules } from '../../src/classify/known-issues.js';
-import type { CorrelateContext } from '../../src/correlate/types.js';
+import { advance, newHostState, step } from '../../src/correlate/reducer.js';
+import type { CorrelateContext, CorrelateInput, HostState, StepResult } from '../../src/correlate/types.js';
+import type { HostHardwareEvent, TriagedCrash } from '../../src/model/verdict.js';
 
 export const HOST = 'web-0042.fleet';
 export const BOOT_A = '6f1c2a3e-0b1d-4c5e-9f10-1a2b3c4d5e6f';
@@ -225,10 +227,6 @@ export function crash(
     analysis: analysis(a),
   };
 }
-
-import { advance, newHostState, step } from '../../src/correlate/reducer.js';
-import type { CorrelateInput, HostState, StepResult } from '../../src/correlate/types.js';
-import type { HostHardwareEvent, TriagedCrash } from '../../src/model/verdict.js';
 
 export interface RunOutput {
   state: HostState;
