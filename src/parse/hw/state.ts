@@ -9,7 +9,8 @@
  * - a marker on the line right after a signal: signals wait one line (`hold`), because mce-inject
  *   prints `MCE exception done on CPU %d` after the machine check it raised;
  * - memory-failure verdicts with no hardware record in the minute before them that come as a run
- *   of different pfns within FLOOD_US (SNP/ccp, selftests: hundreds of pfns in milliseconds);
+ *   of FLOOD_PFNS or more different pfns, each within FLOOD_US of the last (SNP/ccp, selftests:
+ *   hundreds of pfns in milliseconds); the first ones wait in `held` until the run is clear;
  * - page-fault-path kills (`MCE: Killing ... fault at <uaddr>`) in a boot that saw no hardware
  *   error (userfaultfd UFFDIO_POISON prints them for simulated poison).
  * Markers after a signal was released cannot change it; the correlator sees the INJECTION markers.
@@ -46,7 +47,8 @@ export interface HwFacts {
   /** last memory-failure verdict that had no hardware record before it */
   loneTs: number;
   lonePfn: number;
-  flood: boolean;
+  /** distinct pfns in the current run of lone verdicts (FLOOD_PFNS or more: software poison) */
+  runPfns: number;
   userAccessTs: number;
   userAccessPfn: number;
 }
@@ -77,6 +79,8 @@ export const HOLD_US = 1_000_000;
 export const INJECT_WINDOW_US = 5_000_000;
 export const HW_CONTEXT_US = 60_000_000;
 export const FLOOD_US = 1_000_000;
+/** this many different pfns in lone verdicts, each within FLOOD_US of the last, is a software flood */
+export const FLOOD_PFNS = 3;
 export const MAX_HELD = 16;
 export const MAX_BLOCKS = 4;
 /** recognizers look at no more than this much of a line (printk lines are < 1024 bytes) */
@@ -102,7 +106,7 @@ function newFacts(bootId: string | null, uptimeUs: number): HwFacts {
     injectBoot: false,
     loneTs: -1,
     lonePfn: -1,
-    flood: false,
+    runPfns: 0,
     userAccessTs: -1,
     userAccessPfn: -1,
   };
@@ -418,21 +422,22 @@ function admit(
     const lone = f.hwSeenTs < 0 || sig.ts - f.hwSeenTs > HW_CONTEXT_US;
     if (lone) {
       const near = f.loneTs >= 0 && sig.ts - f.loneTs <= FLOOD_US;
-      const flood = near && (f.flood || f.lonePfn !== sig.pfn);
+      if (!near) f.runPfns = 0;
+      if (f.runPfns === 0 || f.lonePfn !== sig.pfn) f.runPfns++;
       f.loneTs = sig.ts;
       f.lonePfn = sig.pfn;
-      f.flood = flood;
-      if (flood) {
+      if (f.runPfns >= FLOOD_PFNS) {
         if (s.held !== null) for (const h of s.held) if (h.source === 'MEMORY_FAILURE') h.synthetic = true;
         o = release(s, o);
         sig.synthetic = true;
         return push(o, sig);
       }
-      const sameRun =
+      const inRun =
+        near &&
         s.held !== null &&
         s.held.length < MAX_HELD &&
-        s.held.every((h) => h.source === 'MEMORY_FAILURE' && h.pfn === sig.pfn);
-      if (!sameRun && s.held !== null) o = release(s, o);
+        s.held.every((h) => h.source === 'MEMORY_FAILURE' && !h.synthetic);
+      if (!inRun && s.held !== null) o = release(s, o);
       hold1(s, sig);
       return o;
     }

@@ -59,6 +59,22 @@ describe('synthetic poison', () => {
     expect(out.every((s) => s.synthetic)).toBe(true);
   });
 
+  it('keeps two verdicts on different pfns with no hardware record before them real', () => {
+    const out = hw(
+      run([
+        'Memory failure: 0x1000: recovery action for dirty LRU page: Recovered',
+        'Memory failure: 0x2000: recovery action for clean LRU page: Recovered',
+        'systemd[1]: Started Session 4 of user root.',
+        'Memory failure: 0x3000: recovery action for clean LRU page: Recovered',
+      ]),
+    );
+    expect(out.map((s) => [s.pfn, s.synthetic])).toEqual([
+      [0x1000, false],
+      [0x2000, false],
+      [0x3000, true], // the third pfn within a second makes it a flood
+    ]);
+  });
+
   it('keeps a single verdict with no hardware record before it real', () => {
     const out = hw(
       run([
