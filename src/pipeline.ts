@@ -25,6 +25,7 @@ import {
   hasUnrecoveredPoison,
   hostExpired,
   newHostState,
+  nextDueUs,
   step,
   type CorrelateContext,
   type HostState,
@@ -102,6 +103,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   };
   const hosts = new Map<string, HostEntry>();
   const dirty = new Set<string>();
+  /**
+   * Hosts that need advance() soon: an open report or record block, or a correlator deadline
+   * (settle window, lateness) within the next sweep. The others wait for the periodic full sweep,
+   * so an advance costs O(busy hosts), not O(hosts).
+   */
+  const active = new Set<string>();
   let watermark = Number.NEGATIVE_INFINITY;
   let lastSweep = Number.NEGATIVE_INFINITY;
 
@@ -139,6 +146,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const oldest = hosts.keys().next();
       if (!oldest.done) {
         hosts.delete(oldest.value);
+        active.delete(oldest.value);
         dirty.add(oldest.value);
         sink.eviction('max_hosts', 1);
       }
@@ -148,19 +156,29 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return e;
   }
 
+  function needsSoon(entry: HostEntry, wm: number): boolean {
+    if (entry.line !== null && !lineIdle(entry.line)) return true;
+    const due = nextDueUs(entry.corr, ctx);
+    return due !== null && due <= wm + SWEEP_EVERY_US;
+  }
+
+  function advanceEntry(host: string, entry: HostEntry, wm: number): void {
+    if (entry.line !== null) feed(entry, advanceHost(entry.line, wm, limits));
+    const r = advanceCorrelator(entry.corr, wm, ctx);
+    emit(r);
+    if (r.verdicts.length > 0 || r.hostEvents.length > 0) dirty.add(host);
+  }
+
   function sweep(wm: number): void {
     for (const [host, entry] of hosts) {
-      if (entry.line !== null) {
-        feed(entry, advanceHost(entry.line, wm, limits));
-      }
-      const r = advanceCorrelator(entry.corr, wm, ctx);
-      emit(r);
-      if (r.verdicts.length > 0 || r.hostEvents.length > 0) dirty.add(host);
+      advanceEntry(host, entry, wm);
       if ((entry.line === null || lineIdle(entry.line)) && hostExpired(entry.corr, wm, ctx)) {
         hosts.delete(host);
+        active.delete(host);
         dirty.add(host);
         sink.eviction('retention', 1);
-      }
+      } else if (needsSoon(entry, wm)) active.add(host);
+      else active.delete(host);
     }
   }
 
@@ -170,25 +188,25 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (entry.line === null) entry.line = newHostLineState();
       feed(entry, processEvent(entry.line, event, limits));
       dirty.add(event.host);
+      active.add(event.host);
     },
 
     advance(watermarkUs) {
       if (watermarkUs <= watermark) return;
       watermark = watermarkUs;
-      // open reports and pending verdicts need every advance; idle hosts only an occasional sweep
-      const full = watermarkUs - lastSweep >= SWEEP_EVERY_US;
-      if (full) {
+      if (watermarkUs - lastSweep >= SWEEP_EVERY_US) {
         lastSweep = watermarkUs;
         sweep(watermarkUs);
         return;
       }
-      for (const [host, entry] of hosts) {
-        const busy = entry.line !== null || entry.corr.open !== undefined;
-        if (!busy) continue;
-        if (entry.line !== null) feed(entry, advanceHost(entry.line, watermarkUs, limits));
-        const r = advanceCorrelator(entry.corr, watermarkUs, ctx);
-        emit(r);
-        if (r.verdicts.length > 0 || r.hostEvents.length > 0) dirty.add(host);
+      for (const host of active) {
+        const entry = hosts.get(host);
+        if (entry === undefined) {
+          active.delete(host);
+          continue;
+        }
+        advanceEntry(host, entry, watermarkUs);
+        if (!needsSoon(entry, watermarkUs)) active.delete(host);
       }
     },
 
@@ -234,6 +252,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const rest = buf.subarray(5 + n);
       const line = rest.length > 0 ? (JSON.parse(rest.toString('utf8')) as HostLineState) : null;
       hosts.set(host, { corr, line });
+      active.add(host);
     },
 
     gauges() {
