@@ -15,7 +15,7 @@ import { PARSE_STACK, type StackFmt } from './stack.js';
 export interface Format {
   title: LineMatcher | readonly LineMatcher[];
   /** when present, must also match (searched from the report's beginning); its captures replace the title's */
-  report?: readonly RegExp[];
+  report?: readonly LineMatcher[];
   fmt: string;
   alt?: readonly string[];
   stack?: StackFmt;
@@ -33,7 +33,7 @@ export interface OopsGroup {
   kind: CrashKind;
   formats: readonly Format[];
   /** lines holding the header that are not crashes */
-  suppress: readonly RegExp[];
+  suppress: readonly LineMatcher[];
   /** line usually continues an open report (`Kernel panic - not syncing`, arm `Internal error: Oops`) */
   secondary?: RegExp;
   /** recognizer of our own (hardware crash shapes); not part of syzkaller's table */
@@ -195,8 +195,8 @@ const BUG_FORMATS: Format[] = [
     kind: 'LOCKUP',
   },
   {
-    title: /BUG: .*still has locks held!/,
-    report: [/BUG: .*still has locks held!/, re('{{PC}} +{{FUNC}}')],
+    title: new InOrder(/BUG: /, /still has locks held!/),
+    report: [new InOrder(/BUG: /, /still has locks held!/), re('{{PC}} +{{FUNC}}')],
     fmt: 'BUG: still has locks held in %[1]v',
   },
   {
@@ -237,8 +237,8 @@ const BUG_FORMATS: Format[] = [
   },
   {
     // File system type and block device are left out of the title: they only split duplicates.
-    title: /BUG: Dentry .* still in use/,
-    report: [/BUG: Dentry .* still in use \([0-9]+\) \[(unmount) of ([^\]]+)\]/],
+    title: new InOrder(/BUG: Dentry /, / still in use/),
+    report: [new InOrder(/BUG: Dentry /, / still in use \([0-9]+\) \[(unmount) of ([^\]]+)\]/)],
     fmt: 'BUG: Dentry still in use in %[1]v',
     alt: ['BUG: Dentry still in use [%[1]v of %[2]v]'],
   },
@@ -301,7 +301,7 @@ const BUG_FORMATS: Format[] = [
     },
   },
   {
-    title: /BUG: .*stack guard page was hit at/,
+    title: new InOrder(/BUG: /, /stack guard page was hit at/),
     fmt: 'BUG: stack guard page was hit in %[1]v',
     alt: ['stack-overflow in %[1]v'],
     stack: { parts: [RIP_FRAME, CALL_TRACE, S], extractor: stallFrame },
@@ -361,8 +361,8 @@ const WARNING_FORMATS: Format[] = [
     stack: warningStack('lock_sock', 'release_sock'),
   },
   {
-    title: /WARNING: .*still has locks held!/,
-    report: [/WARNING: .*still has locks held!/, re('at: {{FUNC}}')],
+    title: new InOrder(/WARNING: /, /still has locks held!/),
+    report: [new InOrder(/WARNING: /, /still has locks held!/), re('at: {{FUNC}}')],
     fmt: 'WARNING: still has locks held in %[1]v',
   },
   {
@@ -391,7 +391,7 @@ const WARNING_FORMATS: Format[] = [
     stack: warningStack(),
   },
   {
-    title: /WARNING: .* usb_submit_urb/,
+    title: new InOrder(/WARNING: /, / usb_submit_urb/),
     fmt: 'WARNING in %[1]v/usb_submit_urb',
     stack: warningStack(
       'usb_submit_urb',
@@ -568,7 +568,7 @@ const INFO_FORMATS: Format[] = [
     kind: 'WARNING',
   },
   {
-    title: /INFO: task .* blocked for more than [0-9]+ seconds/,
+    title: new InOrder(/INFO: task /, / blocked for more than [0-9]+ seconds/),
     fmt: 'INFO: task hung in %[1]v',
     alt: ['hang in %[1]v'],
     stack: { parts: [CALL_TRACE, S], extractor: hangFrame },
@@ -704,10 +704,10 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
       /WARNING: Unsupported flag value\(s\) of 0x%x in DT_FLAGS_1/,
       /WARNING: Unprivileged eBPF is enabled with eIBRS/,
       /WARNING: fbcon: Driver '(.*)' missed to adjust virtual screen size/,
-      /WARNING: See https.* for mitigation options./,
+      new InOrder(/WARNING: See https/, / for mitigation options./),
       /WARNING: kernel not compiled with CPU_SRSO/,
       /EXT4-[Ff][Ss](?: \(.*\))?:/,
-      /warning: .* uses (deprecated v2 capabilities|wireless extensions)/i,
+      new InOrder(/warning: /i, / uses (deprecated v2 capabilities|wireless extensions)/i),
       /XFS \(\w+\): WARNING/,
     ],
   },
@@ -721,8 +721,8 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
       /INFO: Stall ended before state dump start/,
       /INFO: NMI handler/,
       /INFO: recovery required on readonly filesystem/,
-      /(handler|interrupt).*took too long/,
-      /INFO: sys_.* is not present in \/proc\/kallsyms/,
+      new InOrder(/(handler|interrupt)/, /took too long/),
+      new InOrder(/INFO: sys_/, / is not present in \/proc\/kallsyms/),
       /INFO: no syscalls can create resource/,
       /rmt_storage:INFO:/,
       /_INFO:/,
@@ -748,14 +748,14 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     kind: 'OOPS',
     formats: [
       {
-        title: /general protection fault.*:/,
+        title: new InOrder(/general protection fault/, /:/),
         fmt: 'general protection fault in %[1]v',
         alt: ['bad-access in %[1]v'],
         stack: RIP_STACK,
       },
     ],
     // user-space GPFs (show_unhandled_signals): `general protection fault ip:.. sp:.. error:0 in libc.so`
-    suppress: [/general protection fault .* error:\d+ in /],
+    suppress: [new InOrder(/general protection fault /, / error:\d+ in /)],
   },
   {
     id: 'stack-segment',
@@ -831,7 +831,9 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     id: 'slub-free',
     header: 'BUG kmalloc-',
     kind: 'BUG',
-    formats: [{ title: /BUG kmalloc-.*: Object already free/, fmt: 'BUG: Object already free' }],
+    formats: [
+      { title: new InOrder(/BUG kmalloc-/, /: Object already free/), fmt: 'BUG: Object already free' },
+    ],
     suppress: [],
   },
   {
@@ -962,7 +964,7 @@ export const OOPS_GROUPS: readonly OopsGroup[] = [
     ],
     // arm64 4.x prints this for user-mode aborts too (ESR class 0x20/0x24, "from a lower EL"): the
     // task gets SIGBUS, the kernel goes on.
-    suppress: [/Unhandled fault: .* \(0x(?:8[0-3]|9[0-3])[0-9a-f]{6}\) at 0x/],
+    suppress: [new InOrder(/Unhandled fault: /, / \(0x(?:8[0-3]|9[0-3])[0-9a-f]{6}\) at 0x/)],
   },
   {
     id: 'alignment-trap',

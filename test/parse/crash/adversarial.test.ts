@@ -103,6 +103,9 @@ describe('adversarial input', () => {
       'a/b.'.repeat(256),
       `INFO: task ${" can't die for more than 1 ".repeat(40)}`,
       `kernel BUG at ${'IP: [<0>] '.repeat(100)}`,
+      'BUG: '.repeat(200),
+      'WARNING: '.repeat(110),
+      'UBSAN: '.repeat(140),
     ];
     for (const s of shapes) {
       const lines = ['WARNING: suspicious RCU usage', ...Array.from({ length: 6000 }, () => s)];
