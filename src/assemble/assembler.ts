@@ -322,6 +322,11 @@ export function advanceAssembler(
   return closeDue(s, watermarkUs, limits, null) ?? EMPTY;
 }
 
+/** No report is open: the state holds only the boot id, an uptime and a counter. */
+export function assemblerIsIdle(s: AssemblerState): boolean {
+  return s.open === null;
+}
+
 /** End of input: close every open report. */
 export function flushAssembler(s: AssemblerState, limits: StateLimits): AssembleOutput {
   void limits;

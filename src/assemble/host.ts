@@ -6,7 +6,7 @@ import type { StateLimits } from '../model/config.js';
 import type { CrashReport } from '../model/crash.js';
 import type { KernelLogEvent } from '../model/event.js';
 import type { LineContext, MarkerSignal, Signal } from '../model/signal.js';
-import { advanceHw, flushHw, type HwState, newHwState, pushHwLine } from '../parse/hw/state.js';
+import { advanceHw, flushHw, type HwState, hwIsIdle, newHwState, pushHwLine } from '../parse/hw/state.js';
 import { stripStamp } from '../parse/hw/line.js';
 import {
   type AssemblerState,
@@ -120,6 +120,11 @@ export function processEvent(st: HostLineState, event: KernelLogEvent, limits: S
   }
   out = collect(out, [], endEvent(st.asm, event).reports);
   return out ?? NOTHING;
+}
+
+/** Nothing open or held in either stage (the host can be evicted without losing a report). */
+export function hostIsIdle(st: HostLineState): boolean {
+  return st.asm.open === null && hwIsIdle(st.hw);
 }
 
 export function advanceHost(st: HostLineState, watermarkUs: number, limits: StateLimits): HostOutput {

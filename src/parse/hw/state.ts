@@ -226,6 +226,24 @@ function releasePageShift(release: string): number {
   return 12;
 }
 
+/**
+ * A memory-failure pfn that matches an open record's physical address only at a larger page size
+ * (the verdict follows its GHES/AEST record) shows the kernel's page size.
+ */
+function learnPageShift(s: HwState, pfn: number): void {
+  if (s.blocks === null) return;
+  for (const b of s.blocks) {
+    if (b.physAddr === null || (b.kind !== 'ghes' && b.kind !== 'aest')) continue;
+    if (Math.floor(b.physAddr / 2 ** s.pageShift) === pfn) return;
+    for (const shift of [16, 14, 12]) {
+      if (Math.floor(b.physAddr / 2 ** shift) === pfn) {
+        s.pageShift = shift;
+        return;
+      }
+    }
+  }
+}
+
 function closeAll(s: HwState, out: Signal[] | null): Signal[] | null {
   let o = out;
   while (s.blocks !== null) o = closeBlock(s, 0, o);
@@ -299,6 +317,7 @@ function recognize(
     if (d === null) continue;
     ensureFacts(s, ctx.event);
     if (d.kind === 'hw' && d.pageShift !== 0) s.pageShift = d.pageShift;
+    if (d.kind === 'hw' && d.hold === 'mf' && d.pfn !== null) learnPageShift(s, d.pfn);
     // a line that is not part of an open record closes those records first (keeps causal order)
     if (depth === 0) while (s.blocks !== null) o = closeBlock(s, 0, o);
     if (d.kind === 'marker') return { out: onMarker(s, ctx, d, o), any: true };

@@ -184,6 +184,17 @@ describe('GHES / CPER records', () => {
     expect(out[1]?.physAddr).toBe(0x40272d5080);
   });
 
+  it('learns a 64 KiB page size from a verdict that follows its record directly', () => {
+    const lines = GHES_RECORD.map((l) => l.replace('0x0000000123456780', '0x00000040272d5080'));
+    const out = hw(
+      run([...lines, 'Memory failure: 0x40272d: recovery action for get hwpoison page: Ignored']),
+    );
+    expect(out.map((s) => [s.source, s.pfn])).toEqual([
+      ['GHES', 0x40272d],
+      ['MEMORY_FAILURE', 0x40272d],
+    ]);
+  });
+
   it('reads an AEST record: ERR<n>ADDR without its flag bits, severity from ERR<n>STATUS', () => {
     const out = hw(
       run([
