@@ -160,6 +160,14 @@ function peelKernel(s: string, p: LineParts): LineParts {
       p.caller = caller[1];
       i = caller[0];
     }
+  } else {
+    // printk.time=0 with CONFIG_PRINTK_CALLER: the caller id alone, padded by `[%6s]`
+    const caller = readCaller(s, 0);
+    if (caller !== null && caller[0] >= 8) {
+      p.caller = caller[1];
+      i = caller[0];
+      stamped = true;
+    }
   }
   if (stamped && s.charCodeAt(i) === 32) i++;
   p.message = i === 0 ? s : s.slice(i);

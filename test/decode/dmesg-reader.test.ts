@@ -55,6 +55,15 @@ describe('dmesg line forms (reference/kernel-formats.md §1)', () => {
     });
   });
 
+  it('reads a padded caller id without a time stamp (printk.time=0)', () => {
+    expect(one('[    T1] Run /init as init process')).toMatchObject({
+      caller: 'T1',
+      uptime_us: null,
+      message: 'Run /init as init process',
+    });
+    expect(one('[T1] not a printk prefix: too short').caller).toBeNull();
+  });
+
   it('keeps the message’s own leading spaces after the one printk puts before it', () => {
     expect(one('[   42.863016]  [<ffffffff81536f70>] genl_rcv_msg+0x250/0x2d0').message).toBe(
       ' [<ffffffff81536f70>] genl_rcv_msg+0x250/0x2d0',
