@@ -271,7 +271,8 @@ function onStart(
     // continues the open report of this caller (a panic may come from another CPU: then the latest)
     const own = ev.caller !== null ? byCaller(s, ev.caller) : null;
     const r = own ?? (start.secondary || ev.caller === null ? mostRecent(s) : null);
-    if (r !== null) {
+    // past its end marker a report takes only its epilogue; an `Oops:` then is a new report
+    if (r !== null && (r.endedTs < 0 || isEpilogue(ctx.text))) {
       appendLine(r, ctx.text, true, limits);
       r.lastTs = ev.ts;
       if (endOf(ctx.text)) {
@@ -281,7 +282,7 @@ function onStart(
       return res;
     }
   }
-  if (!start.secondary && s.open !== null) {
+  if (s.open !== null) {
     // a new report ends the previous one of the same caller, and every report already past its end
     for (let i = s.open.length - 1; s.open !== null && i >= 0; i--) {
       const r = s.open[i];

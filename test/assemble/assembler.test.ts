@@ -90,6 +90,21 @@ describe('report boundaries', () => {
     expect(reports[0]?.lines).toEqual(X86_OOPS.slice(0, 8));
   });
 
+  it('starts a new report at an `Oops:` line that follows a finished report', () => {
+    const warn = [
+      '------------[ cut here ]------------',
+      'WARNING: CPU: 3 PID: 1 at mm/page_alloc.c:4500 __alloc_pages+0x1/0x2',
+      'Modules linked in: xfs',
+      '---[ end trace 0000000000000000 ]---',
+    ];
+    const oops = [
+      'Oops: general protection fault, probably for non-canonical address 0xdead000000000100: 0000 [#1] SMP NOPTI',
+      'RIP: 0010:list_del+0x1/0x2',
+    ];
+    const { reports } = assemble([...warn, ...oops]);
+    expect(reports.map((r) => r.lines)).toEqual([warn.slice(1), oops]);
+  });
+
   it('closes a report after reportIdleMs of event time without a line', () => {
     const recs = [
       { text: 'INFO: task kworker/0:1:12 blocked for more than 120 seconds.', at: 0 },
