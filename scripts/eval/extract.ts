@@ -4,7 +4,7 @@
  * (all CPUs once `Sending NMI from CPU` starts an all-CPU backtrace), stopping the title text at a
  * second report when the log has no caller ids.
  */
-import { matchReportStart } from '../../src/parse/crash/index.js';
+import { matchReportStart, syzkallerContinuation } from '../../src/parse/crash/index.js';
 import { consoleLine } from './console.js';
 
 const INFO_WITH_STACK = [
@@ -47,7 +47,7 @@ export function extractFirstReport(log: string): Extracted | null {
     const isFirst = i === start;
     if (!isFirst && !second) {
       const s = matchReportStart(c.line);
-      if (s !== null && !s.noSplit) second = true;
+      if (s !== null && !syzkallerContinuation(c.line)) second = true;
       else if (s === null && INFO_WITH_STACK.some((p) => raw[i]!.includes(p))) second = true;
     }
     if (

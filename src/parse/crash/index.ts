@@ -40,14 +40,19 @@ export function matchReportStart(text: string): ReportStart | null {
   if (m === null) return null;
   const g = m.group;
   const kind = startKind(text, m);
+  // An arm64 external abort is its own crash, whatever report may still be open.
+  const ownCrash = g.id === 'internal-error' && kind === 'EXTERNAL_ABORT';
   return {
     kind,
     id: g.id,
-    // An arm64 external abort is its own crash, whatever report may still be open.
-    secondary:
-      !(g.id === 'internal-error' && kind === 'EXTERNAL_ABORT') && (g.secondary?.test(text) ?? false),
-    noSplit: NO_SPLIT.some((r) => r.test(text)),
+    secondary: !ownCrash && (g.secondary?.test(text) ?? false),
+    noSplit: !ownCrash && syzkallerContinuation(text),
   };
+}
+
+/** syzkaller's rule: inside an open report this line never starts a second one (for the corpus evaluation). */
+export function syzkallerContinuation(text: string): boolean {
+  return NO_SPLIT.some((r) => r.test(text));
 }
 
 /** Does this line end the report it belongs to (`---[ end trace ...`, `---[ end Kernel panic ...`)? */

@@ -160,6 +160,17 @@ describe('report start table', () => {
     expect(matchReportStart('Boot_DEBUG: BUG: nothing')).toBeNull();
   });
 
+  it('keeps follow-up lines in the open report but lets an arm64 external abort start its own', () => {
+    expect(matchReportStart('Kernel panic - not syncing: Fatal exception')?.noSplit).toBe(true);
+    expect(matchReportStart('Internal error: Oops: 96000004 [#1] PREEMPT SMP')?.noSplit).toBe(true);
+    expect(matchReportStart('Oops: Oops: 0000 [#1] SMP NOPTI')?.noSplit).toBe(true);
+    expect(matchReportStart('invalid opcode: 0000 [#1] SMP')?.noSplit).toBe(true);
+    const sea = matchReportStart('Internal error: synchronous external abort: 0000000096000410 [#1]  SMP');
+    expect(sea?.secondary).toBe(false);
+    expect(sea?.noSplit).toBe(false);
+    expect(matchReportStart('BUG: KASAN: use-after-free in foo+0x1/0x2')?.noSplit).toBe(false);
+  });
+
   it('recognizes oops and panic end markers only', () => {
     expect(isReportEnd('---[ end trace 0000000000000000 ]---')).toBe(true);
     expect(isReportEnd('---[ end Kernel panic - not syncing: Fatal exception ]---')).toBe(true);
