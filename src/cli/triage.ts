@@ -20,6 +20,7 @@ options:
   --format auto|dmesg|journald|ndjson   input format (default: detected per file)
   --host NAME            host of dmesg text (default: each file is its own host, named after it)
   --boot-time RFC3339    wall clock of uptime 0 for dmesg text without wall-clock stamps
+  --year YYYY            year of syslog stamps (they carry none; default: this year)
   --json                 one JSON object per line: record_type "crash" or "host_event"
   --known-issues FILE    known-issues rules (YAML)
   --config FILE          the same YAML config as \`poisonlink run\` (correlation windows, limits)
@@ -32,7 +33,12 @@ interface TriageArgs {
 }
 
 function parseArgs(rest: readonly string[]): TriageArgs | string {
-  const out: TriageArgs = { files: [], read: { format: 'auto' }, json: false };
+  // syslog stamps carry no year: a person at a terminal is most likely looking at this year's logs
+  const out: TriageArgs = {
+    files: [],
+    read: { format: 'auto', year: new Date().getUTCFullYear() },
+    json: false,
+  };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i] as string;
     const value = (): string | undefined => rest[++i];
@@ -59,6 +65,13 @@ function parseArgs(rest: readonly string[]): TriageArgs | string {
         const ms = v === undefined ? Number.NaN : Date.parse(v);
         if (Number.isNaN(ms)) return `--boot-time: expected an RFC 3339 time, found ${v ?? 'nothing'}`;
         out.read.bootTimeUs = ms * 1000;
+        break;
+      }
+      case '--year': {
+        const v = Number(value());
+        if (!Number.isInteger(v) || v < 1970 || v > 9999)
+          return `--year: expected a year such as 2026, found ${rest[i] ?? 'nothing'}`;
+        out.read.year = v;
         break;
       }
       default:

@@ -23,6 +23,8 @@ export interface FileReadOptions {
   host?: string;
   /** wall clock of uptime 0 for dmesg text, µs */
   bootTimeUs?: number;
+  /** year of syslog stamps, which carry none */
+  year?: number;
 }
 
 export interface BadRecord {
@@ -55,6 +57,7 @@ export function readEventsFromText(file: string, text: string, opts: FileReadOpt
   if (format === 'dmesg') {
     const readerOpts: Parameters<typeof createDmesgReader>[0] = { host: opts.host ?? hostFromFileName(file) };
     if (opts.bootTimeUs !== undefined) readerOpts.bootTimeUs = opts.bootTimeUs;
+    if (opts.year !== undefined) readerOpts.year = opts.year;
     const reader = createDmesgReader(readerOpts);
     for (const line of lines) {
       const ev = reader.pushLine(line.endsWith('\r') ? line.slice(0, -1) : line);
