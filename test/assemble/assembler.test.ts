@@ -171,6 +171,23 @@ describe('multi-line messages', () => {
     expect(reports[0]?.lines).toEqual(ARM64_SEA);
   });
 
+  it('reads the hardware lines inside a kdump message as well as the crash', () => {
+    const dump = [
+      '[88690.498619] Memory failure: 0x40272d: recovery action for get hwpoison page: Ignored',
+      ...ARM64_SEA.map((l) => `[88757.847126] ${l}`),
+    ].join('\n');
+    const { reports, signals } = assemble([
+      { text: 'mce: [Hardware Error]: Machine check events logged' },
+      { text: dump, source: 'kdump' },
+    ]);
+    expect(reports.map((r) => r.lines[0])).toEqual([ARM64_SEA[0]]);
+    expect(signals.map((s) => (s.type === 'hw' ? [s.recognizer, s.pfn] : [s.marker, s.pfn]))).toEqual([
+      ['mce-events-logged', null],
+      ['mf-recovery-action', 0x40272d],
+      ['sea-internal-error', null],
+    ]);
+  });
+
   it('splitMessage removes carriage returns, stamps and caller ids', () => {
     const e = makeEvent({
       host: 'h',
