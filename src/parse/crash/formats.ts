@@ -595,7 +595,7 @@ export const PANIC_KINDS: ReadonlyArray<readonly [RegExp, CrashKind]> = [
   [/^GHES: Fatal hardware error|^Fatal hardware error/, 'HW_ERROR_PANIC'],
   [/^Asynchronous SError Interrupt|SError/, 'SERROR'],
   [
-    /machine check|^Fatal local machine check|^Local fatal machine check|^Failed kernel mode recovery|^Too many consecutive machine checks|^Consecutive machine checks|^Timeout: (?:Not all CPUs entered broadcast exception handler|Subject CPUs unable|Monarch CPU)|^Panicing machine check CPU died|^MCA architectural violation|^Lost physical address for unconsumed/,
+    /[Mm]achine check|^Fatal local machine check|^Local fatal machine check|^Failed kernel mode recovery|^Too many consecutive machine checks|^Consecutive machine checks|^Timeout: (?:Not all CPUs entered broadcast exception handler|Subject CPUs unable|Monarch CPU)|^Panicing machine check CPU died|^MCA architectural violation|^Lost physical address for unconsumed/,
     'MACHINE_CHECK',
   ],
   [
