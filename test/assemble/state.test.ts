@@ -51,7 +51,7 @@ describe('per-host state', () => {
 
   it('starts with nothing open', () => {
     const s = newHostLineState();
-    expect(s.hw).toEqual({ facts: null, held: null, blocks: null, lastTs: 0, pageShift: 12 });
+    expect(s.hw).toEqual({ facts: null, held: null, blocks: null, pageShift: 12 });
     expect(s.asm.open).toBeNull();
   });
 });

@@ -64,8 +64,6 @@ export interface HwState {
   held: HwSignal[] | null;
   /** open multi-line records */
   blocks: HwBlock[] | null;
-  /** event time of the last line while something is open or held */
-  lastTs: number;
   /**
    * log2 of the kernel's page size: memory-failure and EDAC print pfns in kernel pages, so physical
    * addresses (GHES, AEST) are converted with this. 12 until a line shows otherwise (an EDAC
@@ -92,7 +90,7 @@ const NONE: Signal[] = [];
 Object.freeze(NONE);
 
 export function newHwState(): HwState {
-  return { facts: null, held: null, blocks: null, lastTs: 0, pageShift: 12 };
+  return { facts: null, held: null, blocks: null, pageShift: 12 };
 }
 
 function newFacts(bootId: string | null, uptimeUs: number): HwFacts {
@@ -160,10 +158,8 @@ export function pushHwLine(s: HwState, ctx: LineContext): Signal[] {
       if (ev.uptime_us !== null) f0.lastUptimeUs = ev.uptime_us;
     }
   }
-  if (s.blocks !== null || s.held !== null) {
-    if (ev.ts - s.lastTs > BLOCK_GAP_US) out = closeAll(s, out);
-    else if (ev.ts > s.lastTs) s.lastTs = ev.ts;
-  }
+  // records idle for BLOCK_GAP_US of event time close even while other lines keep coming
+  if (s.blocks !== null || s.held !== null) out = closeIdle(s, ev.ts, out);
 
   const text = raw.length > MAX_TEXT ? raw.slice(0, MAX_TEXT) : raw;
 
@@ -186,7 +182,6 @@ export function pushHwLine(s: HwState, ctx: LineContext): Signal[] {
     if (s.blocks === null) s.blocks = [];
     if (s.blocks.length >= MAX_BLOCKS) out = closeBlock(s, 0, out);
     s.blocks.push(block);
-    if (ev.ts > s.lastTs || s.held === null) s.lastTs = ev.ts;
     return out ?? NONE;
   }
 
@@ -198,15 +193,19 @@ export function pushHwLine(s: HwState, ctx: LineContext): Signal[] {
 
 /** Event time moved on: close records and release signals that have waited long enough. */
 export function advanceHw(s: HwState, watermarkUs: number): Signal[] {
-  let out: Signal[] | null = null;
+  return closeIdle(s, watermarkUs, null) ?? NONE;
+}
+
+function closeIdle(s: HwState, nowUs: number, out: Signal[] | null): Signal[] | null {
+  let o = out;
   if (s.blocks !== null) {
-    for (let i = s.blocks.length - 1; i >= 0; i--) {
+    for (let i = s.blocks.length - 1; s.blocks !== null && i >= 0; i--) {
       const b = s.blocks[i];
-      if (b !== undefined && watermarkUs - b.lastTs > BLOCK_GAP_US) out = closeBlock(s, i, out);
+      if (b !== undefined && nowUs - b.lastTs > BLOCK_GAP_US) o = closeBlock(s, i, o);
     }
   }
-  if (s.held !== null && watermarkUs - (s.held[0]?.ts ?? 0) > HOLD_US) out = release(s, out);
-  return out ?? NONE;
+  if (s.held !== null && nowUs - (s.held[0]?.ts ?? 0) > HOLD_US) o = release(s, o);
+  return o;
 }
 
 /** End of input (or the host went idle): everything open is emitted. */
@@ -474,7 +473,6 @@ function admit(
 function hold1(s: HwState, sig: HwSignal): void {
   if (s.held === null) s.held = [sig];
   else s.held.push(sig);
-  if (s.blocks === null || sig.ts > s.lastTs) s.lastTs = sig.ts;
 }
 
 function release(s: HwState, out: Signal[] | null): Signal[] | null {

@@ -63,6 +63,22 @@ describe('x86 machine-check record blocks', () => {
     expect(out[0]).toMatchObject({ pfn: 0x123456, severity: 'corrected' });
   });
 
+  it('closes an idle record while routine lines keep coming', () => {
+    const s = newHwState();
+    const push = (text: string, at: number) => pushHwLine(s, { event: ev({ text, at }), text });
+    const got = [
+      ...push('{5}[Hardware Error]: Hardware error from APEI Generic Hardware Error Source: 784', 0),
+      ...push('{5}[Hardware Error]:   physical_address: 0x0000000123456780', 10),
+    ];
+    for (let t = 100_000; t <= 3_000_000; t += 100_000) {
+      const out = push('systemd-journald[402]: routine', t);
+      got.push(...out);
+      if (t <= 1_000_000) expect(out).toEqual([]);
+    }
+    expect(hw(got).map((x) => x.pfn)).toEqual([0x123456]);
+    expect(s.blocks).toBeNull();
+  });
+
   it('reads the old form without the `mce: ` prefix', () => {
     const out = hw(
       run([
