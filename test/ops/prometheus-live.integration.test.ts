@@ -66,22 +66,28 @@ const PANELS_WITH_DATA = [
 ] as const;
 
 /**
- * The fleet file as a shipper would produce it on Kafka: keyed by host, Avro-encoded
- * KernelLogEvent records (the default input format); the malformed line goes in as its raw bytes,
- * as a broken producer would send it.
+ * The fleet as its shippers would send it on Kafka: keyed by host, Avro-encoded KernelLogEvent
+ * records (the default input format), in event-time order across hosts (the file is grouped by
+ * host; a live topic interleaves hosts as their records happen). The malformed line goes in as its
+ * raw bytes, where it stands in the file, as a broken producer would send it.
  */
 function fleetRecords(): Produced[] {
   const lines = readFileSync(path.join(SAMPLES, 'fleet.ndjson'), 'utf8').split('\n').filter(Boolean);
-  return lines.map((line) => {
+  let lastTs = 0;
+  const rows = lines.map((line, index) => {
     const host = /"host":"([^"]+)"/.exec(line)?.[1] ?? null;
     let event: KernelLogEvent | null = null;
     try {
       event = makeEvent(JSON.parse(line) as KernelLogEvent);
+      lastTs = event.ts;
     } catch {
-      // the sample's malformed record
+      // the sample's malformed record: sent right after the record before it in the file
     }
-    return { key: host, value: event === null ? Buffer.from(line) : eventRecord(event) };
+    const record: Produced = { key: host, value: event === null ? Buffer.from(line) : eventRecord(event) };
+    return { ts: lastTs, index, record };
   });
+  rows.sort((x, y) => x.ts - y.ts || x.index - y.index);
+  return rows.map((r) => r.record);
 }
 
 let kafka: Kafka;
@@ -182,13 +188,27 @@ describe('Prometheus scraping a live poisonlink run over the sample fleet', () =
     expect(r.data?.result.map((s) => Number(s.value[1]))).toEqual([1]);
   });
 
-  it('triages the fleet into every bucket and links a crash to earlier poison', async () => {
+  it('triages the fleet into every bucket and links the page fault to the poison 67 s before it', async () => {
+    const value = async (expr: string): Promise<number> => {
+      const r = await prom().query(expr);
+      expect(r.status, expr).toBe('success');
+      return Number(r.data?.result[0]?.value[1] ?? 0);
+    };
     const r = await prom().query('sum by (category) (poisonlink_crashes_total{job="poisonlink"})');
     const byCategory = Object.fromEntries(
       (r.data?.result ?? []).map((s) => [s.metric['category'], Number(s.value[1])]),
     );
-    expect(Object.keys(byCategory).sort()).toEqual(['HARDWARE', 'KNOWN_ISSUE', 'NEW_CRASH']);
-    const linked = await prom().query('sum(poisonlink_poison_to_crash_seconds_count{job="poisonlink"})');
-    expect(Number(linked.data?.result[0]?.value[1] ?? 0)).toBeGreaterThan(0);
+    // samples/fleet.ndjson: SEA, fatal MCE, memory-failure panic and the poison-linked page fault;
+    // the known issue; a regression after the fix and a new crash
+    expect(byCategory).toEqual({ HARDWARE: 4, KNOWN_ISSUE: 1, NEW_CRASH: 2 });
+    const sel = 'job="poisonlink",reason="POISON_CORRELATED"';
+    expect(await value(`sum(poisonlink_crashes_total{${sel}})`)).toBe(1);
+    // the histogram holds that one delay: above 60 s, within 120 s
+    expect(await value('sum(poisonlink_poison_to_crash_seconds_count{job="poisonlink"})')).toBe(1);
+    expect(await value('sum(poisonlink_poison_to_crash_seconds_bucket{job="poisonlink",le="60"})')).toBe(0);
+    expect(await value('sum(poisonlink_poison_to_crash_seconds_bucket{job="poisonlink",le="120"})')).toBe(1);
+    expect(await value('sum(poisonlink_host_events_total{job="poisonlink",advice="DRAIN"})')).toBeGreaterThan(
+      0,
+    );
   });
 });
