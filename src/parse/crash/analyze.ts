@@ -8,6 +8,7 @@ import { allFrameNames, collectFrames, hwStack, inPoison, panicPfns, taintAndRel
 import { panicKind } from './formats.js';
 import { capLine } from './pattern.js';
 import { findStart, type StartMatch, startKind } from './start.js';
+import { isGenericFrame } from './stack.js';
 import { normalizeTitle, titleFrame, titleType } from './title.js';
 
 export const MAX_LINES = 5000;
@@ -122,7 +123,14 @@ function analyze(lines: readonly string[], whole: readonly string[]): ReportAnal
   const { taint, release } = taintAndRelease(lines, MAX_LINES);
   const frames = collectFrames(ownLines(full), MAX_LINES);
   const tf = titleFrame(title);
-  const guilty = tf !== null && tf !== 'corrupted' ? tf : null;
+  // Titles without a function (`kernel panic: Fatal machine check`) still name the code that was
+  // running: the first frame that is not generic.
+  const guilty =
+    tf !== null && tf !== 'corrupted'
+      ? tf
+      : tf === null
+        ? (frames.find((f) => !isGenericFrame(f)) ?? null)
+        : null;
   let panicked = false;
   for (let i = 0; i < lines.length && i < MAX_LINES; i++) {
     if (lines[i]!.includes('Kernel panic - not syncing')) {

@@ -439,6 +439,11 @@ export function extractStackFrames(
   return extractImpl(lines, stack.parts2, skip, pick);
 }
 
+/** Is this frame name generic (reporting, locking, allocator, sanitizer, printk, panic code)? */
+export function isGenericFrame(name: string): boolean {
+  return skipRegex(undefined).test(name);
+}
+
 /** Is this line one stack frame (ignoring unreliable ` ? ` frames)? */
 export function isFrameLine(line: string): boolean {
   return firstFrameMatch(capLine(line)) !== null;
