@@ -4,8 +4,8 @@
 #   rendered manifest (Kubernetes and prometheus-operator CRD schemas generated offline), a negative
 #   kubeconform check (the schemas really reject an unknown field), promtool check rules and
 #   promtool test rules, the rules rendered into the PrometheusRule checked too, the config checksum
-#   rolling the pods, and values.schema.json / template checks rejecting wrong values with their
-#   message.
+#   rolling the pods, values.schema.json / template checks rejecting wrong values with their
+#   message, and the Dockerfile's runtime layout started without Docker (scripts/ops/image-smoke.sh).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -155,5 +155,11 @@ expect_fail "the chart mounts them at /etc/poisonlink/known-issues.yaml" --set c
 expect_fail "backfill.outputTopic must differ from config.topics.verdicts" --set backfill.enabled=true \
   --set backfill.from=2026-11-01T00:00:00Z --set backfill.to=2026-11-02T00:00:00Z \
   --set backfill.outputTopic=poisonlink.verdicts
+
+# --- the image the chart runs -----------------------------------------------------------------------
+# Docker cannot run here: build the Dockerfile's runtime layout (production dependencies only) and
+# start its entrypoint on the sample fleet.
+log "image layout check: scripts/ops/image-smoke.sh"
+"$ROOT/scripts/ops/image-smoke.sh"
 
 log "chart checks passed"
