@@ -154,9 +154,14 @@ export function createProcessor(options: ProcessorOptions): Processor {
       const shouldStop = (): boolean => stopping || w.closed || !isRunning() || isStale();
       for (let i = 0; i < batch.messages.length; i += max) {
         const chunk = batch.messages.slice(i, i + max);
-        const res = await w.exclusive(() =>
-          w.processChunk(batch.topic, chunk, batch.highWatermark, shouldStop),
-        );
+        // a restore can outlast the session timeout: keep the membership alive while waiting
+        const beat = setInterval(() => void heartbeat().catch(() => {}), 1_000);
+        let res: Awaited<ReturnType<PartitionWorker['processChunk']>>;
+        try {
+          res = await w.exclusive(() => w.processChunk(batch.topic, chunk, batch.highWatermark, shouldStop));
+        } finally {
+          clearInterval(beat);
+        }
         if (res !== 'committed' && res !== 'skipped') return;
         resolveOffset(chunk.at(-1)!.offset);
         await heartbeat().catch(() => {});

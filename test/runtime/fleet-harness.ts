@@ -142,3 +142,18 @@ export async function progress(
     return { done: false, committed: -1n, end: -1n };
   }
 }
+
+/**
+ * For a topic written in transactions (the repartition topic): every partition's committed
+ * offset has reached its last record, which is followed by one commit marker.
+ */
+export async function caughtUpTransactional(admin: Admin, groupId: string, topic: string): Promise<boolean> {
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const by = new Map(res[0]?.partitions.map((p) => [p.partition, BigInt(p.offset)]) ?? []);
+    return ends.every((e) => BigInt(e.high) === 0n || (by.get(e.partition) ?? -1n) >= BigInt(e.high) - 1n);
+  } catch {
+    return false;
+  }
+}
