@@ -282,6 +282,12 @@ function onStart(
       return res;
     }
   }
+  const prev = ev.caller !== null ? byCaller(s, ev.caller) : mostRecent(s);
+  if (prev !== null && prev.endedTs < 0 && dieForReportedFault(prev, ctx.text)) {
+    appendLine(prev, ctx.text, true, limits);
+    prev.lastTs = ev.ts;
+    return res;
+  }
   if (s.open !== null) {
     // a new report ends the previous one of the same caller, and every report already past its end
     for (let i = s.open.length - 1; s.open !== null && i >= 0; i--) {
@@ -297,6 +303,22 @@ function onStart(
   if (s.open === null) s.open = [r];
   else s.open.push(r);
   return res;
+}
+
+const UNHANDLED_FAULT_ESR = /^Unhandled fault: [^(]{1,80}\(0x([0-9a-f]{1,16})\) at 0x/;
+const INTERNAL_ERROR_ESR = /^Internal error: [^\n]{0,80}?: ([0-9a-f]{1,16}) \[#\d/;
+
+/**
+ * arm64 ≤4.x `do_mem_abort()` prints `Unhandled fault: %s (0x%08x) at 0x%016lx` and then, for a
+ * kernel-mode fault, `die()` prints `Internal error: %s: %x [#%d]` with the same ESR: one crash,
+ * not two, although both lines start reports.
+ */
+function dieForReportedFault(r: OpenReport, text: string): boolean {
+  if (r.lines.length > 4 || !text.startsWith('Internal error: ')) return false;
+  const u = UNHANDLED_FAULT_ESR.exec(r.lines[0] ?? '');
+  if (u === null) return false;
+  const i = INTERNAL_ERROR_ESR.exec(text);
+  return i !== null && Number.parseInt(i[1] ?? '', 16) === Number.parseInt(u[1] ?? '', 16);
 }
 
 /**

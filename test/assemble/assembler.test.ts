@@ -105,6 +105,19 @@ describe('report boundaries', () => {
     expect(reports.map((r) => r.lines)).toEqual([warn.slice(1), oops]);
   });
 
+  it('keeps the old arm64 `Unhandled fault` line and the `Internal error` die() prints for it in one report', () => {
+    const lines = [
+      'Unhandled fault: synchronous external abort (0x96000210) at 0xffffff80096c61b0',
+      'Internal error: : 96000210 [#1] SMP',
+      'Modules linked in: midgard_kbase',
+      'PC is at ahci_scr_read+0x70/0x98',
+    ];
+    expect(assemble(lines).reports.map((r) => r.lines)).toEqual([lines]);
+    // a different fault is a different crash
+    const other = [lines[0] ?? '', 'Internal error: synchronous external abort: 0000000096000410 [#1] SMP'];
+    expect(assemble(other).reports.map((r) => r.lines[0])).toEqual(other);
+  });
+
   it('closes a report after reportIdleMs of event time without a line', () => {
     const recs = [
       { text: 'INFO: task kworker/0:1:12 blocked for more than 120 seconds.', at: 0 },
