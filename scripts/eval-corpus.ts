@@ -163,6 +163,10 @@ function parseArgs(argv: readonly string[]): Cli | string {
 }
 
 async function main(): Promise<number> {
+  // `| head` closes the pipe early: that is not an error of the evaluation.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
   const cli = parseArgs(process.argv.slice(2));
   if (typeof cli === 'string') {
     process.stderr.write(
