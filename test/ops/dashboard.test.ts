@@ -108,6 +108,26 @@ describe('the Grafana dashboard', () => {
     expect(variable).toMatchObject({ type: 'datasource', query: 'prometheus' });
   });
 
+  it('lays every panel out on the 24-column grid without overlaps and with unique ids', () => {
+    type Grid = { id: number; title: string; gridPos: { x: number; y: number; w: number; h: number } };
+    const all = (dashboard as unknown as { panels: Grid[] }).panels;
+    expect(new Set(all.map((p) => p.id)).size).toBe(all.length);
+    for (const p of all) {
+      expect(p.gridPos.x + p.gridPos.w, p.title).toBeLessThanOrEqual(24);
+      expect(p.gridPos.w * p.gridPos.h, p.title).toBeGreaterThan(0);
+    }
+    const overlaps: string[] = [];
+    for (const [i, a] of all.entries()) {
+      for (const b of all.slice(i + 1)) {
+        const g = a.gridPos;
+        const h = b.gridPos;
+        if (g.x < h.x + h.w && h.x < g.x + g.w && g.y < h.y + h.h && h.y < g.y + g.h)
+          overlaps.push(`${a.title} / ${b.title}`);
+      }
+    }
+    expect(overlaps).toEqual([]);
+  });
+
   it('uses only DESIGN.md §6 metrics and default process metrics, with their own labels, on job="poisonlink"', () => {
     const problems = dashboardQueries(dashboard).flatMap((q) =>
       checkExpression(q.expr, contract).map((p) => `${q.panel}: ${p}`),
