@@ -129,11 +129,71 @@ async function readLines(
   return n;
 }
 
+/** An Avro zig-zag varint long at `pos`: [value, next pos], or null when cut or over 10 bytes. */
+function readLong(buf: Buffer, pos: number): [number, number] | null {
+  let n = 0;
+  let shift = 1;
+  for (let i = 0; i < 10; i++) {
+    const b = buf[pos + i];
+    if (b === undefined) return null;
+    n += (b & 0x7f) * shift;
+    shift *= 128;
+    if ((b & 0x80) === 0) return [n % 2 === 0 ? n / 2 : -(n + 1) / 2, pos + i + 1];
+  }
+  return null;
+}
+
+/**
+ * Walks an object container header (magic, `map<bytes>` of metadata, 16-byte sync) within `head`
+ * and says what is wrong with it, or null. avsc reads the metadata map without bounds: a hostile
+ * count keeps it busy for ever, so the header is checked before avsc sees it.
+ */
+export function containerHeaderProblem(head: Buffer): string | null {
+  if (head.length < 4 || !head.subarray(0, 4).equals(OCF_MAGIC)) return 'no Avro container magic (Obj 0x01)';
+  let pos = 4;
+  const cut = 'the header is cut short or larger than the bytes read';
+  for (;;) {
+    const c = readLong(head, pos);
+    if (c === null) return cut;
+    let [count, next] = c;
+    pos = next;
+    if (count === 0) break;
+    if (count < 0) {
+      const size = readLong(head, pos);
+      if (size === null) return cut;
+      pos = size[1];
+      count = -count;
+    }
+    // every entry takes at least two bytes (two lengths)
+    if (count * 2 > head.length - pos)
+      return `the metadata map claims ${count} entries, more than the bytes left`;
+    for (let i = 0; i < count * 2; i++) {
+      const len = readLong(head, pos);
+      if (len === null || len[0] < 0 || len[1] + len[0] > head.length) return cut;
+      pos = len[1] + len[0];
+    }
+  }
+  if (pos + 16 > head.length) return cut;
+  return null;
+}
+
 async function readContainer(
   file: string,
   engine: ReplayEngine,
   tick: (bytes: number) => Promise<void>,
 ): Promise<number> {
+  const problem = containerHeaderProblem(readHead(file, 1 << 20));
+  if (problem !== null) {
+    engine.record(
+      0,
+      {
+        ok: false,
+        error: { code: 'INVALID_AVRO', message: `expected an Avro object container file, found ${problem}` },
+      },
+      `${file}#header`,
+    );
+    return 1;
+  }
   const stream = createReadStream(file);
   // the writer schema in the header is built like every schema here (bounded arrays), then resolved
   const decoder = stream.pipe(
@@ -146,6 +206,16 @@ async function readContainer(
   stream.on('error', (e) => {
     failure = e;
     decoder.destroy();
+  });
+  // avsc waits for the rest of a header for ever when the file ends inside it
+  let header = false;
+  decoder.on('metadata', () => {
+    header = true;
+  });
+  stream.on('end', () => {
+    setImmediate(() => {
+      if (!header) decoder.destroy(new Error('the file ends inside the container header'));
+    });
   });
   let n = 0;
   try {
