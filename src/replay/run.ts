@@ -195,7 +195,13 @@ export async function replay(argv: readonly string[], io: ReplayIo): Promise<num
     return 2;
   }
 
-  const log = createLogger({ level: 'warn', write: io.stderr, now: io.now });
+  // kafkajs retries (a coordinator still loading) would interleave with the progress bar: the
+  // replay reports its own failures, kafkajs's chatter only shows with --log-level debug
+  const log = createLogger({
+    level: config.log.level === 'debug' ? 'debug' : 'error',
+    write: io.stderr,
+    now: io.now,
+  });
   let kafka: Kafka | null = null;
   const kafkaClient = (): Kafka => {
     kafka ??= io.kafka?.(config) ?? createKafkaClient(config, log);
