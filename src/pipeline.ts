@@ -109,6 +109,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
    * so an advance costs O(busy hosts), not O(hosts).
    */
   const active = new Set<string>();
+  /**
+   * A host's shipper may lag the partition by up to the allowed lateness: the line stages see the
+   * watermark that much later, so a lagging host's open reports are not cut by other hosts' time.
+   */
+  const lagGraceUs = options.correlation.latenessMs * 1000;
   let watermark = Number.NEGATIVE_INFINITY;
   let lastSweep = Number.NEGATIVE_INFINITY;
   let sinceSweep = 0;
@@ -164,7 +169,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   function advanceEntry(host: string, entry: HostEntry, wm: number): void {
-    if (entry.line !== null) feed(entry, advanceHost(entry.line, wm, limits));
+    if (entry.line !== null) feed(entry, advanceHost(entry.line, wm, limits, lagGraceUs));
     const r = advanceCorrelator(entry.corr, wm, ctx);
     emit(r);
     if (r.verdicts.length > 0 || r.hostEvents.length > 0) dirty.add(host);
@@ -194,14 +199,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
 
     advance(watermarkUs) {
-      if (watermarkUs <= watermark) return;
-      watermark = watermarkUs;
+      // no early return when the watermark stands still: records of a host that lags behind it
+      // still have reports and deadlines that this watermark has already passed
+      if (watermarkUs > watermark) watermark = watermarkUs;
       // amortised: a full sweep needs a minute of event time and a quarter of the hosts' worth
       // of records since the last one, so a fast replay of days of data stays O(1) per record
-      if (watermarkUs - lastSweep >= SWEEP_EVERY_US && sinceSweep >= hosts.size >> 2) {
-        lastSweep = watermarkUs;
+      if (watermark - lastSweep >= SWEEP_EVERY_US && sinceSweep >= hosts.size >> 2) {
+        lastSweep = watermark;
         sinceSweep = 0;
-        sweep(watermarkUs);
+        sweep(watermark);
         return;
       }
       for (const host of active) {
@@ -210,8 +216,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           active.delete(host);
           continue;
         }
-        advanceEntry(host, entry, watermarkUs);
-        if (!needsSoon(entry, watermarkUs)) active.delete(host);
+        advanceEntry(host, entry, watermark);
+        if (!needsSoon(entry, watermark)) active.delete(host);
       }
     },
 

@@ -199,3 +199,35 @@ describe('pipeline on the sample fleet', () => {
     expect(key(collector)).toBe(baseline);
   });
 });
+
+describe('pipeline driven like the live runtime', () => {
+  it('gives the flush-at-end verdicts when hosts lag the partition by up to the allowed lateness, batch by batch', () => {
+    const read = readEventsFromFile(path.join(SAMPLES, 'fleet.ndjson'), { format: 'ndjson' });
+    // each host's shipper delivers with its own delay (0..5 min, under latenessMs = 10 min):
+    // arrival order is event time plus that delay, so other hosts' records run ahead of a host's report
+    const delayOf = (host: string) =>
+      ([...host].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % 300) * 1e6;
+    const arrival = [...read.events].sort((a, b) => a.ts + delayOf(a.host) - (b.ts + delayOf(b.host)));
+    const maxTs = Math.max(...arrival.map((e) => e.ts));
+    for (const batch of [1, 37, 500]) {
+      const collector = new Collector();
+      const p = createPipeline({ correlation: DEFAULT_CORRELATION, limits: DEFAULT_LIMITS, sink: collector });
+      let wm = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < arrival.length; i += batch) {
+        for (const ev of arrival.slice(i, i + batch)) {
+          p.process(ev);
+          wm = Math.max(wm, ev.ts);
+        }
+        p.advance(wm);
+      }
+      // no flush: a live stream never ends. Every crash whose windows the watermark has passed is out.
+      const windowUs = (DEFAULT_LIMITS.reportIdleMs + 2 * DEFAULT_CORRELATION.latenessMs) * 1000 + 60_000_000;
+      const expected = run(read.events)
+        .sortedVerdicts()
+        .filter((v) => v.ts + windowUs < maxTs);
+      expect(expected.length).toBeGreaterThanOrEqual(6);
+      const got = collector.sortedVerdicts().filter((v) => v.ts + windowUs < maxTs);
+      expect(got).toEqual(expected);
+    }
+  });
+});

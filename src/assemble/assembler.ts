@@ -134,19 +134,21 @@ function closeDue(
   nowUs: number,
   limits: StateLimits,
   o: MutableOutput | null,
+  graceUs = 0,
 ): MutableOutput | null {
   let res = o;
   const open = s.open;
   if (open === null) return res;
   const idleUs = limits.reportIdleMs * 1000;
   const span = maxSpanUs(limits);
+  const runningNow = nowUs - graceUs; // graceUs is 0 on the host's own clock
   for (let i = open.length - 1; i >= 0; i--) {
     const r = open[i];
     if (r === undefined) continue;
     if (
-      nowUs - r.lastTs > idleUs ||
-      (r.endedTs >= 0 && nowUs - r.endedTs > EPILOGUE_US) ||
-      nowUs - r.ts > span
+      (r.endedTs >= 0 && runningNow - r.endedTs > EPILOGUE_US) ||
+      runningNow - r.lastTs > idleUs ||
+      runningNow - r.ts > span
     ) {
       res = closeAt(s, i, res);
     }
@@ -336,13 +338,21 @@ export function endEvent(s: AssemblerState, event: KernelLogEvent): AssembleOutp
 }
 
 /** Event time moved on to `watermarkUs`: close idle reports and finished epilogues. */
+/**
+ * Event time moved on elsewhere (the partition's watermark). A report that is still running is
+ * closed by it only `graceUs` later than by the host's own clock: a host whose shipper lags the
+ * partition by less than that keeps its reports whole, whatever the batching. The same holds for
+ * the epilogue window after an end marker. A panic's own `---[ end Kernel panic` line closes the
+ * report at once, so the grace delays only reports that were cut off (the host died mid-report).
+ */
 export function advanceAssembler(
   s: AssemblerState,
   watermarkUs: number,
   limits: StateLimits,
+  graceUs = 0,
 ): AssembleOutput {
   if (s.open === null) return EMPTY;
-  return closeDue(s, watermarkUs, limits, null) ?? EMPTY;
+  return closeDue(s, watermarkUs, limits, null, graceUs) ?? EMPTY;
 }
 
 /** No report is open: the state holds only the boot id, an uptime and a counter. */

@@ -127,9 +127,15 @@ export function hostIsIdle(st: HostLineState): boolean {
   return st.asm.open === null && hwIsIdle(st.hw);
 }
 
-export function advanceHost(st: HostLineState, watermarkUs: number, limits: StateLimits): HostOutput {
-  const a = advanceAssembler(st.asm, watermarkUs, limits);
-  return collect(null, advanceHw(st.hw, watermarkUs), a.reports) ?? NOTHING;
+/** The partition's watermark moved; `graceUs`: how far a host may lag it (see advanceAssembler). */
+export function advanceHost(
+  st: HostLineState,
+  watermarkUs: number,
+  limits: StateLimits,
+  graceUs = 0,
+): HostOutput {
+  const a = advanceAssembler(st.asm, watermarkUs, limits, graceUs);
+  return collect(null, advanceHw(st.hw, watermarkUs - graceUs), a.reports) ?? NOTHING;
 }
 
 export function flushHost(st: HostLineState, limits: StateLimits): HostOutput {
