@@ -14,7 +14,17 @@ import { createKernelLogEventCodec } from '../../src/decode/codecs.js';
 import type { KernelLogEvent } from '../../src/model/event.js';
 import type { TriagedCrash } from '../../src/model/verdict.js';
 import { RECORD_TYPE_HEADER, readVerdictLines } from '../../src/replay/output.js';
-import { headerText, readTopic } from '../runtime/run-harness.js';
+import { loadKnownIssuesFile } from '../../src/replay/run.js';
+import { createProcessor } from '../../src/runtime/processor.js';
+import { createTelemetry } from '../../src/telemetry/metrics.js';
+import {
+  configFrom,
+  headerText,
+  readTopic,
+  runSets,
+  runTopics,
+  waitForCommitted,
+} from '../runtime/run-harness.js';
 import { fleetLines, KNOWN_ISSUES, plain, referenceVerdicts, runReplay } from '../replay/helpers.js';
 import { createTopic, kafkaConfig, kafkaConnection, uniqueTopic } from './kafka-env.js';
 
@@ -207,5 +217,88 @@ describe('poisonlink replay from a topic', () => {
     expect(got).toEqual(liveOffsets);
     const groups = await admin.listGroups();
     expect(groups.groups.filter((g) => g.groupId.startsWith(`${liveGroup}.replay.`))).toEqual([]);
+  });
+});
+
+describe('poisonlink replay against poisonlink run', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let dir: string;
+
+  beforeAll(async () => {
+    kafka = new Kafka(kafkaConfig({ clientId: 'replay-live-test' }));
+    admin = kafka.admin();
+    await admin.connect();
+    dir = mkdtempSync(path.join(tmpdir(), 'replay-live-'));
+  });
+  afterAll(async () => {
+    await admin?.disconnect();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("replaying the live run's input gives the live run's final verdicts (latest revision per crash_id)", async () => {
+    const t = runTopics(uniqueTopic, 'replay-vs-live');
+    await createTopic(admin, t.input, PARTITIONS);
+    const records = fleetRecords();
+    // a live run never reaches "end of input": other hosts logging an hour later move event time
+    // on every partition, so every report closes and every verdict settles, as a flush does
+    const codec = createKernelLogEventCodec();
+    const lastMs = Math.max(...records.map((r) => r.timestampMs));
+    const clock: Message[] = Array.from({ length: PARTITIONS * 4 }, (_, i) => {
+      const e: KernelLogEvent = {
+        host: `clock-${i}`,
+        boot_id: null,
+        ts: (lastMs + 3_600_000) * 1000 + i,
+        uptime_us: null,
+        seq: null,
+        priority: 6,
+        message: 'IPv6: ADDRCONF(NETDEV_CHANGE): eth0: link becomes ready',
+        arch: 'x86_64',
+        kernel_release: null,
+        source: 'kmsg',
+        caller: null,
+      };
+      return {
+        key: e.host,
+        value: codec.encode(e),
+        partition: i % PARTITIONS,
+        timestamp: String(lastMs + 3_600_000),
+      };
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    const all = [...records.map((r) => r.message), ...clock];
+    for (let i = 0; i < all.length; i += 1000) {
+      await producer.send({ topic: t.input, acks: -1, messages: all.slice(i, i + 1000) });
+    }
+    await producer.disconnect();
+
+    const sets = runSets(kafkaConnection().bootstrap, t, { 'knownIssues.file': KNOWN_ISSUES });
+    const config = configFrom(sets);
+    const telemetry = createTelemetry({ write: () => {}, defaultMetrics: false });
+    const processor = createProcessor({ config, telemetry, knownIssues: loadKnownIssuesFile(config) });
+    await processor.start();
+    try {
+      await waitForCommitted(admin, t.groupId, t.input, 120_000);
+    } finally {
+      await processor.stop();
+    }
+    const decode = createTriagedCrashCodec();
+    const live = (await readTopic(kafka, admin, t.verdicts)).flatMap(({ message }) => {
+      const d = decode.decodeRaw(message.value as Buffer);
+      return d.ok ? [d.value] : [];
+    });
+
+    const out = path.join(dir, 'replay.ndjson');
+    const r = await runReplay([
+      ...Object.entries(sets).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
+      '--no-progress',
+      '--output',
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    const replayed = readVerdictLines(readFileSync(out, 'utf8')).verdicts;
+    expect(plain(latestRevisions(replayed))).toEqual(plain(latestRevisions(live)));
+    expect(latestRevisions(live).size).toBe(14);
   });
 });
