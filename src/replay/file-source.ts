@@ -52,6 +52,8 @@ export interface FileSourceOptions {
   engine: ReplayEngine;
   /** records per chunk (the pipeline advances after each, as in the live run) */
   chunkRecords: number;
+  /** aborted: stop after the current chunk */
+  signal?: AbortSignal;
   /** after every chunk: write outputs, report progress (bytes done, bytes total) */
   onChunk: (bytesDone: number, bytesTotal: number) => Promise<void>;
 }
@@ -60,7 +62,12 @@ export interface FileSummary {
   file: string;
   format: FileFormat;
   records: number;
+  /** the signal stopped the replay inside (or before) this file */
+  interrupted: boolean;
 }
+
+/** Thrown between chunks when the signal is aborted; replayFiles catches it. */
+class Interrupted extends Error {}
 
 function hostFor(file: string, given: string | null): string {
   if (given !== null) return given;
@@ -84,23 +91,31 @@ export async function replayFiles(opts: FileSourceOptions): Promise<FileSummary[
     inChunk = 0;
     engine.endChunk(0);
     await opts.onChunk(before + bytesInFile, total);
+    if (opts.signal?.aborted === true) throw new Interrupted('interrupted');
   };
 
   for (let i = 0; i < opts.files.length; i++) {
     const file = opts.files[i] as string;
     const format = opts.format ?? sniffFormat(readHead(file));
-    let records = 0;
-    if (format === 'avro') {
-      records = await readContainer(file, engine, tick);
-    } else {
-      const decoder = createKernelLogEventDecoder({
-        format,
-        host: hostFor(file, opts.host),
-        ...(opts.bootTimeUs === null ? {} : { dmesg: { bootTimeUs: opts.bootTimeUs } }),
-      });
-      records = await readLines(file, decoder, engine, tick);
+    const counter = { n: 0 };
+    try {
+      if (opts.signal?.aborted === true) throw new Interrupted('interrupted');
+      if (format === 'avro') {
+        await readContainer(file, engine, tick, counter);
+      } else {
+        const decoder = createKernelLogEventDecoder({
+          format,
+          host: hostFor(file, opts.host),
+          ...(opts.bootTimeUs === null ? {} : { dmesg: { bootTimeUs: opts.bootTimeUs } }),
+        });
+        await readLines(file, decoder, engine, tick, counter);
+      }
+    } catch (e: unknown) {
+      if (!(e instanceof Interrupted)) throw e;
+      out.push({ file, format, records: counter.n, interrupted: true });
+      return out;
     }
-    out.push({ file, format, records });
+    out.push({ file, format, records: counter.n, interrupted: false });
     before += sizes[i] as number;
   }
   engine.endChunk(0);
@@ -113,20 +128,24 @@ async function readLines(
   decoder: KernelLogEventDecoder,
   engine: ReplayEngine,
   tick: (bytes: number) => Promise<void>,
-): Promise<number> {
+  counter: { n: number },
+): Promise<void> {
   const stream = createReadStream(file);
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  let n = 0;
   let lineNo = 0;
-  for await (const line of lines) {
-    lineNo++;
-    // blank lines separate nothing in these formats; dmesg text keeps them out of reports itself
-    if (line === '' && decoder.format !== 'dmesg') continue;
-    n++;
-    engine.record(0, decoder.decode(Buffer.from(line, 'utf8')), `${file}:${lineNo}`);
-    await tick(stream.bytesRead);
+  try {
+    for await (const line of lines) {
+      lineNo++;
+      // blank lines separate nothing in these formats; dmesg text keeps them out of reports itself
+      if (line === '' && decoder.format !== 'dmesg') continue;
+      counter.n++;
+      engine.record(0, decoder.decode(Buffer.from(line, 'utf8')), `${file}:${lineNo}`);
+      await tick(stream.bytesRead);
+    }
+  } finally {
+    lines.close();
+    stream.destroy();
   }
-  return n;
 }
 
 /** An Avro zig-zag varint long at `pos`: [value, next pos], or null when cut or over 10 bytes. */
@@ -181,7 +200,8 @@ async function readContainer(
   file: string,
   engine: ReplayEngine,
   tick: (bytes: number) => Promise<void>,
-): Promise<number> {
+  counter: { n: number },
+): Promise<void> {
   const problem = containerHeaderProblem(readHead(file, 1 << 20));
   if (problem !== null) {
     engine.record(
@@ -192,7 +212,8 @@ async function readContainer(
       },
       `${file}#header`,
     );
-    return 1;
+    counter.n++;
+    return;
   }
   const stream = createReadStream(file);
   // the writer schema in the header is built like every schema here (bounded arrays), then resolved
@@ -217,19 +238,26 @@ async function readContainer(
       if (!header) decoder.destroy(new Error('the file ends inside the container header'));
     });
   });
-  let n = 0;
   try {
     for await (const value of decoder as AsyncIterable<KernelLogEvent>) {
-      n++;
+      counter.n++;
       const bad = checkKernelLogEvent(value);
-      engine.record(0, bad === null ? { ok: true, value } : { ok: false, error: bad }, `${file}#${n}`);
+      engine.record(
+        0,
+        bad === null ? { ok: true, value } : { ok: false, error: bad },
+        `${file}#${counter.n}`,
+      );
       await tick(stream.bytesRead);
     }
   } catch (e: unknown) {
+    if (e instanceof Interrupted) {
+      stream.destroy();
+      throw e;
+    }
     failure = e;
   }
   if (failure !== null) {
-    n++;
+    counter.n++;
     engine.record(
       0,
       {
@@ -241,8 +269,7 @@ async function readContainer(
           } (the rest of the file is not read)`,
         },
       },
-      `${file}#${n}`,
+      `${file}#${counter.n}`,
     );
   }
-  return n;
 }

@@ -42,6 +42,8 @@ export interface ReplayIo {
   createPipeline?: (sink: PipelineSink, config: Config, knownIssues: KnownIssueRules) => Pipeline;
   /** default: a client built from the config */
   kafka?: (config: Config) => Kafka;
+  /** aborted (SIGINT/SIGTERM): stop reading, write what was read, print the summary, exit 130 */
+  signal?: AbortSignal;
 }
 
 export function processIo(): ReplayIo {
@@ -140,24 +142,39 @@ function badRecordText(engine: ReplayEngine): string[] {
   return lines;
 }
 
+/** above this many partitions the summary counts them instead of listing them */
+const MAX_PARTITION_LINES = 24;
+
 function topicText(res: TopicReplayResult): string[] {
   const lines: string[] = [];
   const read = res.partitions.reduce((a, p) => a + p.records, 0);
   lines.push(`read ${read} records from ${res.partitions.length} partition(s) (expected ${res.expected})`);
-  for (const p of res.partitions) {
-    if (p.reason === 'empty') continue;
-    lines.push(
-      `  ${p.topic}/${p.partition}: offsets ${p.start}..${p.stoppedAt} (${p.records} records, ${p.reason})`,
-    );
+  const shown = res.partitions.filter((p) => p.reason !== 'empty');
+  if (shown.length > MAX_PARTITION_LINES) {
+    const by = new Map<string, number>();
+    for (const p of shown) by.set(p.reason, (by.get(p.reason) ?? 0) + 1);
+    lines.push(`  partitions by where they stopped: ${[...by].map(([k, n]) => `${k}=${n}`).join(', ')}`);
+  } else {
+    for (const p of shown) {
+      lines.push(
+        `  ${p.topic}/${p.partition}: offsets ${p.start}..${p.stoppedAt} (${p.records} records, ${p.reason})`,
+      );
+    }
   }
   if (res.timedOut) {
     lines.push('WARNING: gave up waiting for records (--idle-timeout) before the end of every partition');
   }
+  if (res.interrupted) lines.push('INTERRUPTED: the verdicts below cover the records read so far');
   return lines;
 }
 
 function fileText(files: FileSummary[]): string[] {
-  return files.map((f) => `read ${f.records} records from ${f.file} (${f.format})`);
+  const lines = files.map(
+    (f) => `read ${f.records} records from ${f.file} (${f.format})${f.interrupted ? ', interrupted' : ''}`,
+  );
+  if (files.some((f) => f.interrupted))
+    lines.push('INTERRUPTED: the verdicts below cover the records read so far');
+  return lines;
 }
 
 /** Runs a replay; returns the exit code (0 done, 1 operational failure, 2 usage or config). */
@@ -273,9 +290,11 @@ export async function replay(argv: readonly string[], io: ReplayIo): Promise<num
         engine,
         chunkRecords: config.consumer.maxBatchRecords,
         onChunk,
+        ...(io.signal === undefined ? {} : { signal: io.signal }),
       });
       engine.finish();
       report.push(...fileText(files));
+      if (files.some((f) => f.interrupted)) code = 130;
     } else {
       const res = await replayTopics({
         kafka: kafkaClient(),
@@ -287,9 +306,11 @@ export async function replay(argv: readonly string[], io: ReplayIo): Promise<num
         engine,
         onChunk,
         idleTimeoutMs: args.idleTimeoutMs,
+        ...(io.signal === undefined ? {} : { signal: io.signal }),
       });
       report.push(...topicText(res));
       if (res.timedOut) code = 1;
+      if (res.interrupted) code = 130;
     }
     await output.close();
   } catch (e: unknown) {

@@ -31,6 +31,8 @@ export interface TopicSourceOptions {
   onChunk: (done: number, total: number) => Promise<void>;
   /** give up when no record arrives for this long before every partition is done */
   idleTimeoutMs: number;
+  /** aborted: stop soon, flush what was read, report the rest as interrupted */
+  signal?: AbortSignal;
   /** test hook: the group id to use (default `<consumer.groupId>.replay.<random>`) */
   groupId?: string;
 }
@@ -42,7 +44,7 @@ export interface PartitionReport {
   /** the offset reading stopped at (exclusive) */
   stoppedAt: string;
   records: number;
-  reason: 'high-watermark' | 'after-to' | 'empty' | 'idle-timeout';
+  reason: 'high-watermark' | 'after-to' | 'empty' | 'idle-timeout' | 'interrupted';
 }
 
 export interface TopicReplayResult {
@@ -51,6 +53,8 @@ export interface TopicReplayResult {
   /** the plan's expected records */
   expected: number;
   timedOut: boolean;
+  /** stopped by the signal (SIGINT/SIGTERM) before the end */
+  interrupted: boolean;
 }
 
 interface Cursor {
@@ -120,6 +124,7 @@ export async function replayTopics(opts: TopicSourceOptions): Promise<TopicRepla
       }
       return Number(n);
     };
+    let interrupted = false;
     const report = (): PartitionReport[] =>
       [...cursors.values()].map((c) => ({
         topic: c.range.topic,
@@ -127,12 +132,12 @@ export async function replayTopics(opts: TopicSourceOptions): Promise<TopicRepla
         start: c.range.start.toString(),
         stoppedAt: c.next.toString(),
         records: c.records,
-        reason: c.done ?? 'idle-timeout',
+        reason: c.done ?? (interrupted ? 'interrupted' : 'idle-timeout'),
       }));
     const allDone = (): boolean => [...cursors.values()].every((c) => c.done !== null);
     if (allDone()) {
       await opts.onChunk(doneUnits(), expected);
-      return { groupId, partitions: report(), expected, timedOut: false };
+      return { groupId, partitions: report(), expected, timedOut: false, interrupted: false };
     }
 
     let finished: () => void = () => {};
@@ -188,7 +193,7 @@ export async function replayTopics(opts: TopicSourceOptions): Promise<TopicRepla
     const processBatch = async (payload: EachBatchPayload): Promise<void> => {
       const { batch } = payload;
       const cur = cursors.get(key(batch.topic, batch.partition));
-      if (cur === undefined || cur.done !== null) return;
+      if (cur === undefined || cur.done !== null || opts.signal?.aborted === true) return;
       lastProgress = Date.now();
       const lane = config.input.keyedByHost ? batch.partition : 0;
       const chunkMax = config.consumer.maxBatchRecords;
@@ -245,20 +250,22 @@ export async function replayTopics(opts: TopicSourceOptions): Promise<TopicRepla
     }
 
     let timer: NodeJS.Timeout | undefined;
-    const idle = new Promise<'idle'>((resolve) => {
+    const idle = new Promise<'idle' | 'interrupted'>((resolve) => {
       const check = (): void => {
-        if (Date.now() - lastProgress > opts.idleTimeoutMs) resolve('idle');
-        else timer = setTimeout(check, 500);
+        if (opts.signal?.aborted === true) resolve('interrupted');
+        else if (Date.now() - lastProgress > opts.idleTimeoutMs) resolve('idle');
+        else timer = setTimeout(check, 200);
       };
-      timer = setTimeout(check, 500);
+      timer = setTimeout(check, 200);
     });
     const outcome = await Promise.race([finishedP.then(() => 'done' as const), idle]).finally(() =>
       clearTimeout(timer),
     );
+    interrupted = outcome === 'interrupted';
     await c.stop();
     engine.finish();
     await opts.onChunk(doneUnits(), expected);
-    return { groupId, partitions: report(), expected, timedOut: outcome === 'idle' };
+    return { groupId, partitions: report(), expected, timedOut: outcome === 'idle', interrupted };
   } finally {
     if (consumer !== null) {
       await consumer.disconnect().catch(() => {});

@@ -178,6 +178,33 @@ describe('poisonlink replay FILE', () => {
   });
 });
 
+describe('poisonlink replay interrupted', () => {
+  it('stops after the chunk in progress, still writes and summarises what it read, and exits 130', async () => {
+    const controller = new AbortController();
+    let reads = 0;
+    const out = path.join(dir, 'part.ndjson');
+    const r = await runReplay([FLEET, '--output', out, '--set', 'consumer.maxBatchRecords=100'], {
+      signal: controller.signal,
+      // the progress reporter reads the clock once at start and once per chunk: abort at the end of chunk 2
+      now: () => {
+        if (++reads === 3) controller.abort();
+        return reads * 10;
+      },
+    });
+    expect(r.code).toBe(130);
+    expect(r.stdout).toContain('read 200 records from');
+    expect(r.stdout).toContain(', interrupted');
+    expect(r.stdout).toContain('records: 200,');
+    expect(r.stdout).toContain('INTERRUPTED');
+    // whatever was emitted is in the file, one whole JSON object per line
+    for (const line of readFileSync(out, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')) {
+      expect(() => JSON.parse(line)).not.toThrow();
+    }
+  });
+});
+
 describe('poisonlink replay usage', () => {
   it.each([
     [['--from', '2026-11-20T00:00:00Z', FLEET], '--from, --to and --topic read a topic'],
