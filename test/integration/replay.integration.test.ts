@@ -209,6 +209,50 @@ describe('poisonlink replay from a topic', () => {
     expect(r.stdout).toContain(`${crashes.length} verdict record(s), ${hostEvents} host event(s)`);
   });
 
+  it('stops at the end the topic had when it started, while records keep arriving', async () => {
+    const growing = uniqueTopic('replay-growing');
+    await createTopic(admin, growing, 1);
+    const codec = createKernelLogEventCodec();
+    const first = records[0]?.event as KernelLogEvent;
+    const batch = (from: number, n: number): Message[] =>
+      Array.from({ length: n }, (_, i) => ({
+        key: first.host,
+        value: codec.encode({ ...first, seq: from + i, ts: first.ts + from + i }),
+      }));
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: growing, acks: -1, messages: batch(0, 2000) });
+    let sent = 2000;
+    let replaying = true;
+    const feeding = (async () => {
+      while (replaying) {
+        await producer.send({ topic: growing, acks: -1, messages: batch(sent, 100) });
+        sent += 100;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const r = await runReplay([
+      ...baseArgs(),
+      '--topic',
+      growing,
+      '--output',
+      path.join(dir, 'growing.ndjson'),
+    ]);
+    replaying = false;
+    await feeding;
+    await producer.disconnect();
+    expect(r.code).toBe(0);
+    const m = /read (\d+) records from 1 partition\(s\) \(expected (\d+)\)/.exec(r.stdout);
+    expect(m).not.toBeNull();
+    const [read, expected] = [Number(m?.[1]), Number(m?.[2])];
+    expect(read).toBe(expected);
+    expect(read).toBeGreaterThanOrEqual(2000);
+    // records kept arriving after the start: the replay did not chase them
+    const [end] = await admin.fetchTopicOffsets(growing);
+    expect(Number(end?.high)).toBeGreaterThan(read);
+    expect(r.stdout).toContain('high-watermark)');
+  });
+
   it("leaves the live group's committed offsets as they were and no replay group behind", async () => {
     const committed = await admin.fetchOffsets({ groupId: liveGroup, topics: [topic] });
     const got = (committed[0]?.partitions ?? [])
