@@ -16,7 +16,14 @@ import { isFenced, toPoisonlinkError } from '../source/kafka-client.js';
 import type { OutputEncoders } from '../sink/encoders.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 import { BARRIER_KEY, newBarrierToken, readChangelog } from './restore.js';
-import { ChunkCollector, type ChunkOutputs, runChunk, WATERMARK_KEY } from './stages.js';
+import {
+  ChunkCollector,
+  type ChunkOutputs,
+  collectOutputs,
+  runChunk,
+  WATERMARK_KEY,
+  WATERMARK_TICK_US,
+} from './stages.js';
 
 export interface WorkerDeps {
   kafka: Kafka;
@@ -44,6 +51,10 @@ export class PartitionWorker {
   /** per topic, the offset the next record must have (= committed offset); null = unknown */
   private readonly committed = new Map<string, bigint>();
   watermarkUs: number | null = null;
+  /** wall clock (ms) of the last record processed or idle advance; null before any */
+  private lastActivityMs: number | null = null;
+  /** the last committed chunk reached the partition's high watermark */
+  private caughtUp = false;
   restored = false;
   fenced = false;
   closed = false;
@@ -224,6 +235,9 @@ export class PartitionWorker {
       }
       this.committed.set(topic, last + 1n);
       this.watermarkUs = out.watermarkUs;
+      this.lastActivityMs = this.deps.now();
+      // a transactional input (the repartition topic) ends with a commit marker
+      this.caughtUp = BigInt(highWatermark) - (last + 1n) <= 1n;
       telemetry.batchCommitted({
         topic,
         partition: this.partition,
@@ -240,7 +254,69 @@ export class PartitionWorker {
     }
   }
 
-  private async commit(topic: string, out: ChunkOutputs, nextOffset: bigint): Promise<void> {
+  /**
+   * Event time only moves with records, and a crashed host prints nothing after its crash: when
+   * this partition has been caught up and silent for `idleMs` of wall-clock time, its watermark
+   * moves on by the wall-clock time elapsed (so at most to about "now" in a live fleet), in its own
+   * transaction, and reports and verdicts that were waiting for time to pass are emitted.
+   * Nothing happens while a backlog is being read, so replays and catch-up stay deterministic.
+   */
+  async idleAdvance(idleMs: number): Promise<boolean> {
+    const now = this.deps.now();
+    if (this.pipeline === null || this.producer === null || this.fenced || this.closed || this.needsCheck)
+      return false;
+    if (!this.caughtUp || this.watermarkUs === null || this.lastActivityMs === null) return false;
+    const idle = now - this.lastActivityMs;
+    if (idle < idleMs) return false;
+    const target = Math.floor((this.watermarkUs + idle * 1000) / WATERMARK_TICK_US) * WATERMARK_TICK_US;
+    if (target <= this.watermarkUs) return false;
+    const { telemetry } = this.deps;
+    this.collector.reset();
+    const deps = {
+      pipeline: this.pipeline,
+      collector: this.collector,
+      decoder: this.deps.decoder,
+      encoders: this.deps.encoders,
+      partition: this.partition,
+      watermarkUs: this.watermarkUs,
+      onInternalError: (what: string, e: unknown) =>
+        telemetry.log.error('internal error', { partition: this.partition, what, error: e }),
+    };
+    try {
+      this.pipeline.advance(target);
+    } catch (e: unknown) {
+      deps.onInternalError('pipeline.advance', e);
+    }
+    const out = collectOutputs(deps, [], target);
+    try {
+      await this.commit(null, out, null);
+    } catch (e: unknown) {
+      if (isFenced(e)) {
+        await this.markFenced(e);
+        return false;
+      }
+      telemetry.log.warn('idle advance failed; state will be restored', {
+        partition: this.partition,
+        error: toPoisonlinkError(e, this.deps.config, `committing partition ${this.partition}`),
+      });
+      await this.teardown();
+      return false;
+    }
+    this.watermarkUs = target;
+    this.lastActivityMs = now;
+    telemetry.log.info('idle partition: event time advanced by the wall clock', {
+      partition: this.partition,
+      watermark_us: target,
+      idle_ms: idle,
+      verdicts: out.verdicts.length,
+      host_events: out.hostEvents.length,
+    });
+    for (const v of out.verdicts) telemetry.verdictCommitted(v);
+    for (const h of out.hostEvents) telemetry.hostEventCommitted(h);
+    return true;
+  }
+
+  private async commit(topic: string | null, out: ChunkOutputs, nextOffset: bigint | null): Promise<void> {
     const { config } = this.deps;
     const producer = this.producer!;
     const topicMessages = [
@@ -252,10 +328,12 @@ export class PartitionWorker {
     const txn = await producer.transaction();
     try {
       if (topicMessages.length > 0) await txn.sendBatch({ topicMessages, acks: -1 });
-      await txn.sendOffsets({
-        consumerGroupId: config.consumer.groupId,
-        topics: [{ topic, partitions: [{ partition: this.partition, offset: nextOffset.toString() }] }],
-      });
+      if (topic !== null && nextOffset !== null) {
+        await txn.sendOffsets({
+          consumerGroupId: config.consumer.groupId,
+          topics: [{ topic, partitions: [{ partition: this.partition, offset: nextOffset.toString() }] }],
+        });
+      }
       await txn.commit();
     } catch (e: unknown) {
       await txn.abort().catch(() => {});
@@ -281,6 +359,8 @@ export class PartitionWorker {
     this.pipeline = null;
     this.restored = false;
     this.watermarkUs = null;
+    this.caughtUp = false;
+    this.lastActivityMs = null;
     if (p !== null) await p.disconnect().catch(() => {});
   }
 

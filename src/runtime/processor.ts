@@ -176,6 +176,20 @@ export function createProcessor(options: ProcessorOptions): Processor {
     }
   }
 
+  // idle partitions: event time follows the wall clock once a partition is caught up and silent
+  const idleMs = Math.max(30_000, 3 * config.state.reportIdleMs);
+  const idleTimer = setInterval(() => {
+    if (stopping) return;
+    for (const w of workers.values()) {
+      void w
+        .exclusive(() => w.idleAdvance(idleMs))
+        .catch((e: unknown) =>
+          log.error('idle advance failed', { partition: w.partition, error: describeError(e) }),
+        );
+    }
+  }, 5_000);
+  idleTimer.unref();
+
   return {
     failed,
     ready: () => joined && !stopping && fatal === null && [...workers.values()].every((w) => w.restored),
@@ -270,6 +284,7 @@ export function createProcessor(options: ProcessorOptions): Processor {
     async stop() {
       if (stopping) return;
       stopping = true;
+      clearInterval(idleTimer);
       const started = now();
       const work = (async () => {
         await repartition?.stop();

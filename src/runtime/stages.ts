@@ -76,7 +76,7 @@ export async function runChunk(
   topic: string,
   messages: readonly KafkaMessage[],
 ): Promise<ChunkOutputs> {
-  const { pipeline, collector, decoder, encoders } = deps;
+  const { pipeline, collector, decoder } = deps;
   collector.reset();
   const deadLetters: Message[] = [];
   let watermark = deps.watermarkUs;
@@ -113,6 +113,19 @@ export async function runChunk(
     }
   }
 
+  return collectOutputs(deps, deadLetters, watermark);
+}
+
+/**
+ * Everything the pipeline produced since the collector was reset, as the messages of one
+ * transaction: verdicts, host events, dead letters, changelog (dirty hosts and the watermark).
+ */
+export function collectOutputs(
+  deps: StageDeps,
+  deadLetters: Message[],
+  watermark: number | null,
+): ChunkOutputs {
+  const { pipeline, collector, encoders } = deps;
   const verdictMessages: Message[] = [];
   const verdicts: TriagedCrash[] = [];
   for (const v of collector.verdicts) {
