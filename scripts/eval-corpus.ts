@@ -1,6 +1,6 @@
 /**
  * Corpus evaluation: `npm run eval:corpus -- ../shared/corpus [--min-exact-title 0.97] [--min-silent 1.0]
- * [--require-realworld] [--json]`.
+ * [--min-pipeline-title 0.97] [--require-realworld] [--json]`.
  * Prints per-source figures and every miss; exits 1 when a threshold is not met (CI gates on
  * the level reached), 2 on a usage error.
  */
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { evalSatyr } from './eval/satyr.js';
 import { evalGuilty, evalSyzkaller } from './eval/syzkaller.js';
+import { evalSyzkallerPipeline } from './eval/syzkaller-pipeline.js';
 
 /** One block of the evaluation report; the realworld part (scripts/eval/realworld.ts) returns one. */
 export interface EvalSection {
@@ -20,6 +21,8 @@ export interface EvalSection {
 export interface EvalOptions {
   minExactTitle?: number;
   minSilent?: number;
+  /** exact first-verdict titles through the pipeline (dmesg adapter, assembler, analysis) */
+  minPipelineTitle?: number;
   /** a realworld section that is not ok fails the run (else it is reported only) */
   requireRealworld?: boolean;
 }
@@ -100,6 +103,29 @@ export async function evalCorpus(corpusDir: string, opts: EvalOptions = {}): Pro
     ok = false;
   }
 
+  if (await exists(path.join(syzDir, 'manifest.tsv'))) {
+    const s = await evalSyzkallerPipeline(syzDir);
+    const exact = s.crashes === 0 ? 1 : s.exactTitle / s.crashes;
+    figures['syzkallerPipeline.exactTitle'] = exact;
+    figures['syzkallerPipeline.silent'] = s.silentTotal === 0 ? 1 : s.silent / s.silentTotal;
+    const lines = [
+      `exact first-verdict titles ${pct(s.exactTitle, s.crashes)}`,
+      `not-a-crash silent         ${pct(s.silent, s.silentTotal)}`,
+    ];
+    let sectionOk = true;
+    if (opts.minPipelineTitle !== undefined && exact < opts.minPipelineTitle) {
+      lines.push(`FAIL pipeline titles ${exact.toFixed(4)} < ${opts.minPipelineTitle}`);
+      sectionOk = false;
+    }
+    for (const m of s.misses)
+      lines.push(`miss title\t${m.file}\texpected: ${m.expected}\tgot: ${m.got}\tall: ${m.all.join(' ; ')}`);
+    sections.push({ name: 'syzkaller via the pipeline', lines, ok: sectionOk });
+    ok &&= sectionOk;
+  } else if (opts.minPipelineTitle !== undefined) {
+    sections.push({ name: 'syzkaller via the pipeline', lines: [`no manifest in ${syzDir}`], ok: false });
+    ok = false;
+  }
+
   const satyrDir = path.join(corpusDir, 'satyr-kerneloopses');
   if (await exists(path.join(satyrDir, 'expected.tsv'))) {
     const s = await evalSatyr(satyrDir);
@@ -149,10 +175,11 @@ function parseArgs(argv: readonly string[]): Cli | string {
     const a = argv[i]!;
     if (a === '--json') json = true;
     else if (a === '--require-realworld') opts.requireRealworld = true;
-    else if (a === '--min-exact-title' || a === '--min-silent') {
+    else if (a === '--min-exact-title' || a === '--min-silent' || a === '--min-pipeline-title') {
       const v = Number(argv[++i]);
       if (!Number.isFinite(v) || v < 0 || v > 1) return `${a} expects a number between 0 and 1`;
       if (a === '--min-exact-title') opts.minExactTitle = v;
+      else if (a === '--min-pipeline-title') opts.minPipelineTitle = v;
       else opts.minSilent = v;
     } else if (a.startsWith('--')) return `unknown option ${a}`;
     else if (dir === undefined) dir = a;
@@ -170,7 +197,7 @@ async function main(): Promise<number> {
   const cli = parseArgs(process.argv.slice(2));
   if (typeof cli === 'string') {
     process.stderr.write(
-      `${cli}\nusage: eval-corpus <corpus-dir> [--min-exact-title 0.97] [--min-silent 1.0] [--require-realworld] [--json]\n`,
+      `${cli}\nusage: eval-corpus <corpus-dir> [--min-exact-title 0.97] [--min-silent 1.0] [--min-pipeline-title 0.97] [--require-realworld] [--json]\n`,
     );
     return 2;
   }

@@ -48,6 +48,8 @@ export const EPILOGUE_US = 2_000_000;
 export const MAX_AFTER_END = 64;
 /** Reports open at once (one per caller); the oldest is closed beyond this. */
 export const MAX_OPEN = 8;
+/** A report nests a new start of its caller only this many lines after its own start. */
+const NEST_WITHIN_LINES = 40;
 /** A banner this many lines after a boot_id change belongs to the same boot. */
 const BANNER_FOLD_LINES = 256;
 const SINCE_BOOT_CAP = 1 << 20;
@@ -110,11 +112,34 @@ function closeAt(s: AssemblerState, i: number, o: MutableOutput | null): Mutable
   if (open === null) return o;
   const r = open[i];
   if (r === undefined) return o;
-  open.splice(i, 1);
-  if (open.length === 0) s.open = null;
-  const res = out0(o);
-  res.reports.push(finishReport(r));
-  return res;
+  let res = o;
+  const p = r.parent;
+  if (p !== null) {
+    // the report this one is nested in closes with it, and first (it started first)
+    r.parent = null;
+    res = closeReport(s, p, res);
+  }
+  const list = s.open;
+  if (list === null) return res;
+  const at = list.indexOf(r);
+  if (at < 0) return res;
+  list.splice(at, 1);
+  for (const x of list) if (x.parent === r) x.parent = null;
+  if (list.length === 0) s.open = null;
+  const out = out0(res);
+  out.reports.push(finishReport(r));
+  return out;
+}
+
+/** Take one line into a report and into the report it is nested in. */
+function take(r: OpenReport, text: string, important: boolean, ts: number, limits: StateLimits): void {
+  appendLine(r, text, important, limits);
+  r.lastTs = ts;
+  const p = r.parent;
+  if (p !== null) {
+    appendLine(p, text, important, limits);
+    p.lastTs = ts;
+  }
 }
 
 function closeReport(s: AssemblerState, r: OpenReport, o: MutableOutput | null): MutableOutput | null {
@@ -244,15 +269,13 @@ export function pushLine(s: AssemblerState, ctx: LineContext, limits: StateLimit
   if (r === null) return o ?? EMPTY;
   if (r.endedTs >= 0) {
     if (isEpilogue(text)) {
-      appendLine(r, text, true, limits);
-      r.lastTs = ev.ts;
+      take(r, text, true, ev.ts, limits);
       if (isPanicEnd(text)) o = closeReport(s, r, o);
     } else if (++r.afterEnd > MAX_AFTER_END) o = closeReport(s, r, o);
     return o ?? EMPTY;
   }
   const end = endOf(text);
-  appendLine(r, text, end || isEpilogue(text), limits);
-  r.lastTs = ev.ts;
+  take(r, text, end || isEpilogue(text), ev.ts, limits);
   if (end) {
     if (isPanicEnd(text)) o = closeReport(s, r, o);
     else r.endedTs = ev.ts;
@@ -275,8 +298,7 @@ function onStart(
     const r = own ?? (start.secondary || ev.caller === null ? mostRecent(s) : null);
     // past its end marker a report takes only its epilogue; an `Oops:` then is a new report
     if (r !== null && (r.endedTs < 0 || isEpilogue(ctx.text))) {
-      appendLine(r, ctx.text, true, limits);
-      r.lastTs = ev.ts;
+      take(r, ctx.text, true, ev.ts, limits);
       if (endOf(ctx.text)) {
         if (isPanicEnd(ctx.text)) res = closeReport(s, r, res);
         else if (r.endedTs < 0) r.endedTs = ev.ts;
@@ -286,15 +308,15 @@ function onStart(
   }
   const prev = ev.caller !== null ? byCaller(s, ev.caller) : mostRecent(s);
   if (prev !== null && prev.endedTs < 0 && dieForReportedFault(prev, ctx.text)) {
-    appendLine(prev, ctx.text, true, limits);
-    prev.lastTs = ev.ts;
+    take(prev, ctx.text, true, ev.ts, limits);
     return res;
   }
+  const outer = prev !== null && ev.caller !== null && nestsIn(prev) ? prev : null;
   if (s.open !== null) {
     // a new report ends the previous one of the same caller, and every report already past its end
     for (let i = s.open.length - 1; s.open !== null && i >= 0; i--) {
       const r = s.open[i];
-      if (r === undefined) continue;
+      if (r === undefined || r === outer) continue;
       if (r.endedTs >= 0 || ev.caller === null || r.caller === null || r.caller === ev.caller) {
         res = closeAt(s, i, res);
       }
@@ -302,9 +324,32 @@ function onStart(
   }
   if (s.open !== null && s.open.length >= MAX_OPEN) res = closeAt(s, 0, res);
   const r = openReport(ev, start.kind, ctx.text, limits);
+  if (outer !== null && s.open?.includes(outer) === true) {
+    r.parent = outer;
+    appendLine(outer, ctx.text, true, limits);
+    outer.lastTs = ev.ts;
+  }
   if (s.open === null) s.open = [r];
   else s.open.push(r);
   return res;
+}
+
+/**
+ * A report of one caller that has not printed its stack yet when the same caller starts another:
+ * the kernel hit the second while printing the first (an RCU stall report's WARNING, a lockdep
+ * report that faults, a Rust panic that ends in BUG()). The first report's stack is the one the
+ * second prints, so the first takes the second's lines too (as syzkaller reads one caller's
+ * lines); the second stays a report of its own. Only with caller ids (else the lines may be
+ * another CPU's), one level deep, and only early in the first report.
+ */
+function nestsIn(r: OpenReport): boolean {
+  return (
+    r.caller !== null &&
+    r.parent === null &&
+    r.endedTs < 0 &&
+    !r.hasStack &&
+    r.lines.length <= NEST_WITHIN_LINES
+  );
 }
 
 const UNHANDLED_FAULT_ESR = /^Unhandled fault: [^(]{1,80}\(0x([0-9a-f]{1,16})\) at 0x/;

@@ -32,6 +32,14 @@ export interface OpenReport {
   inMessage: boolean;
   /** other callers whose `NMI backtrace for cpu` output belongs to this report (bounded) */
   adopted: string[] | null;
+  /** a stack trace header (`Call Trace:`, `stack backtrace:`) was taken */
+  hasStack: boolean;
+  /**
+   * the report this one started inside, before that one printed its stack (a WARNING or BUG hit
+   * while printing an RCU stall, lockdep or Rust panic report): every line taken here is taken
+   * there too, and that report closes with this one
+   */
+  parent: OpenReport | null;
 }
 
 /** Callers one report may adopt for their NMI backtraces. */
@@ -65,6 +73,8 @@ export function openReport(
     afterEnd: 0,
     inMessage: event.message.length !== text.length && event.message.indexOf('\n') >= 0,
     adopted: null,
+    hasStack: false,
+    parent: null,
   };
   appendLine(r, text, true, limits);
   return r;
@@ -77,11 +87,43 @@ export function openReport(
 export function appendLine(r: OpenReport, text: string, important: boolean, limits: StateLimits): void {
   const max = Math.max(1, limits.maxReportLines);
   const n = r.lines.length;
+  if (!r.hasStack && isStackHeader(text)) r.hasStack = true;
   if (n < max - reserveLines(limits) || (important && n < max)) {
     r.lines.push(boundedLine(text, Math.max(1, limits.maxLineBytes)));
+  } else if (!important && isUnreliableFrame(text)) {
+    r.truncatedLines++;
   } else {
+    // at the bound, an unreliable frame taken earlier gives way to a line the analysis reads
+    const i = firstUnreliable(r.lines);
+    if (i >= 0) {
+      r.lines.splice(i, 1);
+      r.lines.push(boundedLine(text, Math.max(1, limits.maxLineBytes)));
+    }
     r.truncatedLines++;
   }
+}
+
+/** The header of a stack dump: x86 `Call Trace:`, arm64 `Call trace:`, lockdep `stack backtrace:`. */
+function isStackHeader(text: string): boolean {
+  return (
+    text.includes('Call Trace:') ||
+    text.includes('Call trace:') ||
+    text.startsWith('stack backtrace:') ||
+    text.startsWith('Backtrace:')
+  );
+}
+
+/** A frame the unwinder marks as a guess: x86 ` ? func+0x1/0x2`, powerpc `... (unreliable)`. */
+export function isUnreliableFrame(text: string): boolean {
+  return (
+    (text.startsWith(' ') && text.includes(' ? ') && !text.includes('<EOI>')) ||
+    text.endsWith(' (unreliable)')
+  );
+}
+
+function firstUnreliable(lines: readonly string[]): number {
+  for (let i = 1; i < lines.length; i++) if (isUnreliableFrame(lines[i] ?? '')) return i;
+  return -1;
 }
 
 function fallbackAnalysis(lines: readonly string[]): ReportAnalysis {

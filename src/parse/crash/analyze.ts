@@ -31,12 +31,18 @@ function minLines(first: string): number {
  * lines, drop everything from a following `Kernel panic` or circular-locking splat (panic_on_warn
  * and oops-induced lockdep reports repeat the same stack).
  */
+function isUnreliable(line: string): boolean {
+  return (line.includes(' ? ') && !line.includes('<EOI>')) || line.endsWith(' (unreliable)');
+}
+
 function ownLines(lines: readonly string[]): string[] {
   const out: string[] = [];
   const min = minLines(lines[0] ?? '');
   let n = 0;
   for (let i = 0; i < lines.length && i < MAX_LINES; i++) {
     const line = lines[i]!;
+    // syzkaller's parser leaves unreliable frames (` ? func`, ppc `(unreliable)`) out of the report
+    if (i > 0 && isUnreliable(line)) continue;
     n++;
     if (i > 0 && line.includes('Disabling lock debugging due to kernel taint')) continue;
     if (
