@@ -225,6 +225,18 @@ function ownerOf(s: AssemblerState, caller: string | null, text: string): OpenRe
   return null;
 }
 
+/**
+ * A console line without the kernel's stamp while the open reports came with stamps: another
+ * writer on the same console (a fuzzer's or init's output), not printk. It neither joins nor
+ * ends nor starts a report. Lines of one multi-line record (pstore, kdump) carry no stamps of
+ * their own and are not meant.
+ */
+function otherWriter(s: AssemblerState, ev: KernelLogEvent): boolean {
+  if (ev.caller !== null || ev.message.indexOf('\n') >= 0 || s.open === null) return false;
+  for (const r of s.open) if (r.uptimeUs === null || r.inMessage) return false;
+  return true;
+}
+
 function bootMarker(event: KernelLogEvent, text: string): MarkerSignal {
   return {
     type: 'marker',
@@ -257,6 +269,7 @@ export function pushLine(s: AssemblerState, ctx: LineContext, limits: StateLimit
   if (ev.uptime_us !== null) s.lastUptimeS = (ev.uptime_us / 1_000_000) | 0;
 
   if (s.open !== null) o = closeDue(s, ev.ts, limits, o);
+  if (s.open !== null && ev.uptime_us === null && otherWriter(s, ev)) return o ?? EMPTY;
 
   const start = startOf(text);
   if (start !== null) {

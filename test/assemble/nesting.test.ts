@@ -104,3 +104,26 @@ describe('the line bound', () => {
     expect(lines.length + (reports[0]?.truncatedLines ?? 0)).toBe(head.length + guesses.length + tail.length);
   });
 });
+
+describe('lines of another writer on the console', () => {
+  it('leaves unstamped lines out of a stamped report without ending it', () => {
+    const foreign = [
+      '2024/06/11 12:53:40 SYZFATAL: failed to recv *flatrpc.HostMessageRaw: EOF',
+      '2017/08/31 09:09:03 executing program 2:',
+      'mmap(&(0x7f0000000000/0xfff000)=nil, 0xfff000, 0x3, 0x32, 0xffffffffffffffff, 0x0)',
+    ];
+    const recs = [
+      ...OOPS.slice(0, 3),
+      ...foreign.map((text) => ({ text, uptimeUs: null })),
+      ...OOPS.slice(3),
+      '---[ end trace 0000000000000000 ]---',
+    ];
+    const { reports } = assemble(recs);
+    expect(reports.map((r) => r.lines)).toEqual([[...OOPS, '---[ end trace 0000000000000000 ]---']]);
+  });
+
+  it('still assembles a log that has no stamps at all', () => {
+    const { reports } = assemble(OOPS.map((text) => ({ text, uptimeUs: null })));
+    expect(reports.map((r) => r.lines)).toEqual([OOPS]);
+  });
+});
