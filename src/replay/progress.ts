@@ -122,11 +122,21 @@ export function progressText(
     const unit = opts.unit === undefined || opts.unit === '' ? '' : ` ${opts.unit}`;
     return `replay: ${label}${formatCount(state.done)}${of}${unit} done, ${tail}`;
   }
-  if (state.total === null) return `${label}${tail}`.slice(0, opts.width - 1);
-  const fraction = state.total === 0 ? 1 : state.done / state.total;
-  const barWidth = Math.min(40, opts.width - tail.length - label.length - 3);
-  const bar = barWidth >= 10 ? `${renderBar(fraction, barWidth)} ` : '';
-  return `${label}${bar}${tail}`.slice(0, opts.width - 1);
+  // on a terminal the line must fit: the label goes first, then the elapsed time, then the bar
+  const room = opts.width - 1;
+  const short = `${counts}  ${rate}  ETA ${formatDuration(left)}`;
+  const fraction = state.total === null ? null : state.total === 0 ? 1 : state.done / state.total;
+  const withBar = (text: string, prefix: string): string | null => {
+    if (fraction === null) return `${prefix}${text}`.length <= room ? `${prefix}${text}` : null;
+    const barWidth = Math.min(40, room - text.length - prefix.length - 1);
+    return barWidth >= 10 ? `${prefix}${renderBar(fraction, barWidth)} ${text}` : null;
+  };
+  return (
+    withBar(tail, label) ??
+    withBar(tail, '') ??
+    withBar(short, '') ??
+    (short.length <= room ? short : short.slice(0, Math.max(0, room)))
+  );
 }
 
 export class ProgressReporter {

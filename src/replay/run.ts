@@ -51,7 +51,8 @@ export function processIo(): ReplayIo {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     stderrIsTty: process.stderr.isTTY === true,
-    stderrColumns: process.stderr.columns ?? 80,
+    // a pty that reports no size (script, some CI runners) says 0
+    stderrColumns: (process.stderr.columns ?? 0) >= 40 ? process.stderr.columns : 80,
     env: process.env,
     now: Date.now,
   };
@@ -231,6 +232,17 @@ export async function replay(argv: readonly string[], io: ReplayIo): Promise<num
     if (args.output !== null) {
       output = toStdout ? stdoutOutput(io) : ndjsonFileOutput(args.output);
     } else if (args.outputTopic !== null) {
+      const wanted = [...new Set([args.outputTopic, args.hostEventsTopic ?? args.outputTopic])];
+      const admin = kafkaClient().admin();
+      await admin.connect();
+      const existing = await admin.listTopics().finally(() => admin.disconnect());
+      const missing = wanted.filter((t) => !existing.includes(t));
+      if (missing.length > 0) {
+        io.stderr(
+          `poisonlink replay: output topic(s) ${missing.join(', ')} do not exist on ${config.kafka.brokers.join(',')}; create them first\n`,
+        );
+        return 2;
+      }
       const producer = kafkaClient().producer({
         idempotent: true,
         maxInFlightRequests: 1,

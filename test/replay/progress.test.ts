@@ -86,6 +86,19 @@ describe('progress formatting', () => {
     );
   });
 
+  it('drops the label, then the elapsed time, before the counts, rate and ETA on a narrow terminal', () => {
+    const state = { done: 5, total: 10, records: 5 };
+    const wide = progressText(state, { units: 1, records: 1 }, 5000, { tty: true, width: 120, label: 'kin' });
+    expect(wide).toMatch(/^kin \[=+>? *\] 5 records, 50% {2}1\/s {2}elapsed 5s {2}ETA 5s$/);
+    const narrow = progressText(state, { units: 1, records: 1 }, 5000, {
+      tty: true,
+      width: 50,
+      label: 'kin',
+    });
+    expect(narrow).toMatch(/^\[=+>? *\] 5 records, 50% {2}1\/s {2}ETA 5s$/);
+    expect(narrow.length).toBeLessThanOrEqual(49);
+  });
+
   it('keeps the terminal line within the terminal width', () => {
     const text = progressText({ done: 5, total: 10, records: 5 }, { units: 1, records: 1 }, 5000, {
       tty: true,

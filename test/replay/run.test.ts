@@ -124,6 +124,48 @@ describe('poisonlink replay FILE', () => {
     expect(r.stdout).toContain('(dmesg)');
   });
 
+  it('detects a journald export, reads its kernel records and skips the others', async () => {
+    const file = path.join(dir, 'journal.json');
+    const entry = (fields: Record<string, string>) =>
+      JSON.stringify({
+        _HOSTNAME: 'store-11',
+        _BOOT_ID: '0b0e0d020000400080000000000000aa',
+        __REALTIME_TIMESTAMP: '1795132800000000',
+        __MONOTONIC_TIMESTAMP: '88690478913',
+        ...fields,
+      });
+    writeFileSync(
+      file,
+      [
+        entry({ _TRANSPORT: 'syslog', PRIORITY: '6', MESSAGE: 'Accepted publickey for root from 10.0.0.1' }),
+        // mm/memory-failure.c action_result(): "%#lx: recovery action for %s: %s"
+        entry({
+          _TRANSPORT: 'kernel',
+          PRIORITY: '3',
+          MESSAGE: 'Memory failure: 0x40272d: recovery action for get hwpoison page: Ignored',
+        }),
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(dir, 'o.ndjson');
+    const r = await runReplay([file, '--output', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`read 2 records from ${file} (journald)`);
+    expect(r.stdout).toContain('skipped (not kernel records): 1');
+    const lines = readFileSync(out, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        record_type: 'host_event',
+        host: 'store-11',
+        pfn: 0x40272d,
+        advice: 'DRAIN',
+      }),
+    );
+  });
+
   it('prints which verdicts changed against an earlier run, and why', async () => {
     const before = path.join(dir, 'before.ndjson');
     expect((await runReplay([FLEET, '--output', before])).code).toBe(0);
