@@ -5,7 +5,7 @@
 import type { StateLimits } from '../model/config.js';
 import type { CrashKind, CrashReport, ReportAnalysis } from '../model/crash.js';
 import type { KernelLogEvent } from '../model/event.js';
-import { analyzeReport } from '../parse/crash/index.js';
+import { analyzeReport, analyzeReportPrefix } from '../parse/crash/index.js';
 import { boundedLine } from '../parse/hw/line.js';
 
 export interface OpenReport {
@@ -40,7 +40,24 @@ export interface OpenReport {
    * there too, and that report closes with this one
    */
   parent: OpenReport | null;
+  /**
+   * lines before another task's stack-dumping message interleaved (without caller ids): the
+   * title is read from these only; -1 when none did
+   */
+  titleEnd: number;
 }
+
+/**
+ * Messages other tasks print with a stack dump of their own (`warn_alloc()`, fault injection's
+ * `fail_dump()`, `handle_userfault()`). Without caller ids their frames interleave with a
+ * report's, so the frames after one cannot be told apart (syzkaller then titles the report
+ * from the lines before it).
+ */
+const STACK_DUMPING_MESSAGES = [
+  'vmalloc: allocation failure:',
+  'FAULT_INJECTION: forcing a failure',
+  'FAULT_FLAG_ALLOW_RETRY missing',
+];
 
 /** Callers one report may adopt for their NMI backtraces. */
 export const MAX_ADOPTED = 64;
@@ -75,6 +92,7 @@ export function openReport(
     adopted: null,
     hasStack: false,
     parent: null,
+    titleEnd: -1,
   };
   appendLine(r, text, true, limits);
   return r;
@@ -88,6 +106,7 @@ export function appendLine(r: OpenReport, text: string, important: boolean, limi
   const max = Math.max(1, limits.maxReportLines);
   const n = r.lines.length;
   if (!r.hasStack && isStackHeader(text)) r.hasStack = true;
+  if (r.caller === null && r.titleEnd < 0 && n > 0 && interleavesStack(text)) r.titleEnd = n;
   if (n < max - reserveLines(limits) || (important && n < max)) {
     r.lines.push(boundedLine(text, Math.max(1, limits.maxLineBytes)));
   } else if (!important && isUnreliableFrame(text)) {
@@ -97,10 +116,16 @@ export function appendLine(r: OpenReport, text: string, important: boolean, limi
     const i = firstUnreliable(r.lines);
     if (i >= 0) {
       r.lines.splice(i, 1);
+      if (i < r.titleEnd) r.titleEnd--;
       r.lines.push(boundedLine(text, Math.max(1, limits.maxLineBytes)));
     }
     r.truncatedLines++;
   }
+}
+
+function interleavesStack(text: string): boolean {
+  for (const m of STACK_DUMPING_MESSAGES) if (text.includes(m)) return true;
+  return false;
 }
 
 /** The header of a stack dump: x86 `Call Trace:`, arm64 `Call trace:`, lockdep `stack backtrace:`. */
@@ -147,7 +172,10 @@ function fallbackAnalysis(lines: readonly string[]): ReportAnalysis {
 export function finishReport(r: OpenReport): CrashReport {
   let analysis: ReportAnalysis;
   try {
-    analysis = analyzeReport(r.lines);
+    analysis =
+      r.titleEnd > 0 && r.titleEnd < r.lines.length
+        ? analyzeReportPrefix(r.lines.slice(0, r.titleEnd), r.lines)
+        : analyzeReport(r.lines);
   } catch {
     analysis = fallbackAnalysis(r.lines); // an analyzer bug must not lose the report
   }

@@ -127,3 +127,48 @@ describe('lines of another writer on the console', () => {
     expect(reports.map((r) => r.lines)).toEqual([OOPS]);
   });
 });
+
+describe('another task’s stack dump interleaved without caller ids', () => {
+  // panic_on_warn after a WARNING in kmalloc_slab; fault injection (`fail_dump()`) prints from
+  // another task meanwhile, so the frames that follow may be that task's
+  const warn = [
+    'WARNING: CPU: 1 PID: 10275 at mm/slab_common.c:1012 kmalloc_slab+0x5d/0x70',
+    'Kernel panic - not syncing: panic_on_warn set ...',
+    'CPU: 1 PID: 10275 Comm: syz-executor1 Not tainted 4.16.0+ #14',
+    'Call Trace:',
+    ' dump_stack+0x1a7/0x27d',
+    ' panic+0x1f8/0x42c',
+  ];
+  const injected = [
+    'FAULT_INJECTION: forcing a failure.',
+    'name failslab, interval 1, probability 0, space 0, times 0',
+  ];
+  const rest = [
+    ' __warn+0x1dc/0x200',
+    ' report_bug+0x1f4/0x2b0',
+    ' do_invalid_op+0x1b/0x20',
+    ' invalid_op+0x1b/0x40',
+    'RIP: 0010:kmalloc_slab+0x5d/0x70',
+    ' __kmalloc+0x25/0x760',
+    ' bfs_fill_super+0x3d3/0xea0',
+    ' mount_bdev+0x2b3/0x360',
+  ];
+
+  it('titles the report from the lines before the interleaved dump, and keeps every line', () => {
+    const { reports } = assemble([...warn, ...injected, ...rest]);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.lines).toEqual([...warn, ...injected, ...rest]);
+    expect(reports[0]?.analysis.title).toBe('WARNING: kmalloc bug in corrupted');
+  });
+
+  it('reads the whole stack when caller ids keep the other task’s lines out', () => {
+    const recs = [
+      ...warn.map((text) => ({ text, caller: 'T10275' })),
+      ...injected.map((text) => ({ text, caller: 'T10280' })),
+      ...rest.map((text) => ({ text, caller: 'T10275' })),
+    ];
+    const { reports } = assemble(recs);
+    expect(reports[0]?.lines).toEqual([...warn, ...rest]);
+    expect(reports[0]?.analysis.title).toBe('WARNING: kmalloc bug in bfs_fill_super');
+  });
+});
