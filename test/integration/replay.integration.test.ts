@@ -253,6 +253,24 @@ describe('poisonlink replay from a topic', () => {
     expect(r.stdout).toContain('high-watermark)');
   });
 
+  it('refuses an output topic that does not exist before reading anything', async () => {
+    const r = await runReplay([...baseArgs(), '--output-topic', uniqueTopic('replay-missing')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/output topic\(s\) replay-missing-\S+ do not exist/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('stops when interrupted, says so, and exits 130', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const r = await runReplay([...baseArgs(), '--output', path.join(dir, 'interrupted.ndjson')], {
+      signal: controller.signal,
+    });
+    expect(r.code).toBe(130);
+    expect(r.stdout).toContain('INTERRUPTED');
+    expect(r.stdout).toMatch(/records, interrupted\)/);
+  });
+
   it("leaves the live group's committed offsets as they were and no replay group behind", async () => {
     const committed = await admin.fetchOffsets({ groupId: liveGroup, topics: [topic] });
     const got = (committed[0]?.partitions ?? [])
