@@ -6,7 +6,11 @@
  * (`T123`/`C4`) when the transport carries caller ids; other callers' lines go elsewhere, except
  * the `NMI backtrace for cpu N` output other CPUs print for an RCU stall, lockup or hung-task
  * report (that caller is adopted by the report).
- * Without caller ids one report takes every line. A report ends at:
+ * Without caller ids one report takes every line. A new start of a caller whose report has not
+ * printed its stack yet (early in it) nests: the kernel hit it while printing the first (a WARNING
+ * in an RCU stall report, a fault in a lockdep report, a Rust panic's BUG()); the first report
+ * takes the nested one's lines too and closes with it. Unstamped lines while stamped reports are
+ * open are another writer's on the console and are ignored. A report ends at:
  * - its end marker (`isReportEnd`), then it waits EPILOGUE_US (event time) for the panic epilogue
  *   (`Kernel panic - not syncing`, `Kernel Offset:`, `---[ end Kernel panic`);
  * - a new non-secondary report start of the same caller (or any, without caller ids);
