@@ -104,7 +104,7 @@ describe('pipeline on the realworld corpus', () => {
       const read = readEventsFromFile(path.join(REALWORLD, f), { format: 'auto' });
       const verdicts = run(read.events).sortedVerdicts();
       expect(verdicts.map((v) => v.category)).toEqual(expected.crashes.map((c) => c.category));
-      verdicts.forEach((v, i) => expect(expected.crashes[i]?.reasons).toContain(v.reason));
+      for (const [i, v] of verdicts.entries()) expect(expected.crashes[i]?.reasons).toContain(v.reason);
     });
   }
 
