@@ -4,9 +4,10 @@
  * end-of-run summary, bad-record list and verdict diff. Effects come in through `ReplayIo`, so
  * tests run it in process.
  */
+import { loadKnownIssuesFile as loadRulesFile } from '../config/known-issues-file.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Kafka } from 'kafkajs';
-import { type KnownIssueRules, NO_KNOWN_ISSUES, parseKnownIssues } from '../classify/index.js';
+import type { KnownIssueRules } from '../classify/index.js';
 import { Collector } from '../cli/collect.js';
 import { hostEventTable, summary, verdictTable } from '../cli/render.js';
 import { diffVerdicts, latestRevisions, renderDiff } from '../cli/verdict-diff.js';
@@ -60,25 +61,7 @@ export function processIo(): ReplayIo {
 
 /** The known-issues file as `run` reads it; CONFIG_INVALID lists every problem with its line. */
 export function loadKnownIssuesFile(config: Config): KnownIssueRules {
-  const file = config.knownIssues.file;
-  if (file === null) return NO_KNOWN_ISSUES;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e: unknown) {
-    throw new PoisonlinkError('CONFIG_FILE_UNREADABLE', `cannot read known-issues file ${file}`, {
-      cause: e,
-    });
-  }
-  const res = parseKnownIssues(text);
-  if (!res.ok) {
-    const lines = res.errors.map((e) => `  ${file}:${e.line}: ${e.message}`);
-    throw new PoisonlinkError(
-      'CONFIG_INVALID',
-      `invalid known-issues file (${res.errors.length} problem(s)):\n${lines.join('\n')}`,
-    );
-  }
-  return res.rules;
+  return loadRulesFile(config.knownIssues.file);
 }
 
 type Prepared =
