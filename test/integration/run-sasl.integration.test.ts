@@ -64,6 +64,15 @@ describe('poisonlink run against the SASL/SCRAM listener', () => {
       expect(ready).toBe(200);
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toContain(`poisonlink_records_consumed_total{topic="${t.input}"} 20`);
+      // fed by real values: every record consumed, and event time (2025-10-09) far behind the wall clock
+      for (const p of [0, 1]) {
+        expect(metrics).toContain(`poisonlink_consumer_lag_records{topic="${t.input}",partition="${p}"} 0`);
+        const lag = new RegExp(
+          `poisonlink_event_time_lag_seconds\\{partition="${p}"\\} (\\d+(?:\\.\\d+)?)`,
+        ).exec(metrics);
+        expect(Number(lag?.[1])).toBeGreaterThan(30 * 86_400);
+      }
+      expect(metrics).toMatch(/poisonlink_batch_duration_seconds_count [1-9]/);
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
       expect(run.lines.some((l) => l['msg'] === 'processor stopped')).toBe(true);
