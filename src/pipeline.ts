@@ -79,8 +79,12 @@ export interface Pipeline {
 
 interface HostEntry {
   corr: HostState;
-  /** per-line stages; null while idle (nothing open), to keep idle hosts small */
+  /** per-line stages; null until the host's first record */
   line: HostLineState | null;
+  /** greatest event time of the host's records, µs (retention is measured from it) */
+  seen: number;
+  /** sweep epoch of the last move to the back of the map (least-recently-seen order) */
+  epoch: number;
 }
 
 /** Snapshot layout: version byte, u32 length of the correlator's Avro state, that state, then the
@@ -118,6 +122,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   let lastSweep = Number.NEGATIVE_INFINITY;
   let sinceSweep = 0;
 
+  /** sweeps so far; a host moves to the back of the LRU order at most once per sweep */
+  let epoch = 0;
+  const retentionUs = limits.retentionMs * 1000;
+
   function emit(r: StepResult): void {
     for (const v of r.verdicts) sink.verdict(v);
     for (const e of r.hostEvents) sink.hostEvent(e);
@@ -125,7 +133,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     for (const e of r.evictions) sink.eviction(e.reason, e.count);
   }
 
-  function feed(entry: HostEntry, out: HostOutput): void {
+  /** Hands the per-line stages' output to the correlator; true when there was any. */
+  function feed(entry: HostEntry, out: HostOutput): boolean {
     for (const s of out.signals) {
       if (s.type === 'hw') {
         sink.hwError(s);
@@ -138,14 +147,19 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (report.truncatedLines > 0) sink.eviction('report_lines', report.truncatedLines);
       emit(step(entry.corr, { type: 'crash', report }, ctx));
     }
+    return out.signals.length > 0 || out.reports.length > 0;
   }
 
   function entryOf(host: string): HostEntry {
     let e = hosts.get(host);
     if (e !== undefined) {
-      // keep the map in least-recently-seen order for max_hosts eviction
-      hosts.delete(host);
-      hosts.set(host, e);
+      // least-recently-seen order for max_hosts eviction, refreshed once per sweep epoch: a
+      // delete + set per record would cost more than the whole routine-line path
+      if (e.epoch !== epoch) {
+        hosts.delete(host);
+        hosts.set(host, e);
+        e.epoch = epoch;
+      }
       return e;
     }
     if (hosts.size >= limits.maxHosts) {
@@ -157,7 +171,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         sink.eviction('max_hosts', 1);
       }
     }
-    e = { corr: newHostState(host), line: null };
+    e = { corr: newHostState(host), line: null, seen: Number.NEGATIVE_INFINITY, epoch };
     hosts.set(host, e);
     return e;
   }
@@ -169,16 +183,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   function advanceEntry(host: string, entry: HostEntry, wm: number): void {
-    if (entry.line !== null) feed(entry, advanceHost(entry.line, wm, limits, lagGraceUs));
+    if (entry.line !== null && feed(entry, advanceHost(entry.line, wm, limits, lagGraceUs))) dirty.add(host);
     const r = advanceCorrelator(entry.corr, wm, ctx);
     emit(r);
     if (r.verdicts.length > 0 || r.hostEvents.length > 0) dirty.add(host);
   }
 
   function sweep(wm: number): void {
+    epoch++;
     for (const [host, entry] of hosts) {
-      advanceEntry(host, entry, wm);
-      if ((entry.line === null || lineIdle(entry.line)) && hostExpired(entry.corr, wm, ctx)) {
+      const busy = entry.line !== null && !lineIdle(entry.line);
+      const due = nextDueUs(entry.corr, ctx);
+      if (busy || (due !== null && due <= wm)) advanceEntry(host, entry, wm);
+      const idle = entry.line === null || lineIdle(entry.line);
+      if (idle && wm - entry.seen > retentionUs && hostExpired(entry.corr, wm, ctx)) {
         hosts.delete(host);
         active.delete(host);
         dirty.add(host);
@@ -190,11 +208,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   return {
     process(event) {
-      const entry = entryOf(event.host);
-      if (entry.line === null) entry.line = newHostLineState();
-      feed(entry, processEvent(entry.line, event, limits));
-      dirty.add(event.host);
-      active.add(event.host);
+      const host = event.host;
+      const entry = entryOf(host);
+      if (event.ts > entry.seen) entry.seen = event.ts;
+      if (entry.line === null) {
+        entry.line = newHostLineState();
+        dirty.add(host);
+      }
+      const out = processEvent(entry.line, event, limits);
+      // A routine line on an idle host changes nothing the changelog or a deadline needs (only
+      // the uptime the boot detection compares with, which a restore may see a little stale).
+      if (feed(entry, out) || !lineIdle(entry.line)) {
+        dirty.add(host);
+        active.add(host);
+      }
       sinceSweep++;
     },
 
@@ -262,7 +289,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const corr = decodeHostState(buf.subarray(5, 5 + n));
       const rest = buf.subarray(5 + n);
       const line = rest.length > 0 ? (JSON.parse(rest.toString('utf8')) as HostLineState) : null;
-      hosts.set(host, { corr, line });
+      hosts.set(host, { corr, line, seen: corr.lastTs ?? Number.NEGATIVE_INFINITY, epoch });
       active.add(host);
     },
 
