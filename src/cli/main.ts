@@ -28,6 +28,10 @@ const COMMANDS: Record<string, Command> = {
       'run the whole pipeline in process on the bundled sample fleet, serve /metrics (--hold keeps it up)',
     load: async () => (await import('./demo.js')).demoCommand,
   },
+  config: {
+    summary: 'print the default config (--print-defaults) or check a config file (--check)',
+    load: async () => (await import('./run.js')).configCommand,
+  },
   schemas: {
     summary: 'print the Avro schemas, or register them with a schema registry (--register URL)',
     load: async () => (await import('./schemas.js')).schemasCommand,

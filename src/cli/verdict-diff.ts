@@ -34,6 +34,8 @@ function explain(a: TriagedCrash, b: TriagedCrash, fields: string[]): string[] {
   }
   if (a.evidence.length !== b.evidence.length)
     why.push(`hardware evidence ${a.evidence.length} → ${b.evidence.length} errors`);
+  else if (JSON.stringify(a.evidence) !== JSON.stringify(b.evidence))
+    why.push('the hardware evidence differs');
   if (fields.includes('title') || fields.includes('guilty_frame'))
     why.push('the report is titled differently (parser change)');
   if (a.revision !== b.revision) why.push(`revision ${a.revision} → ${b.revision} (late evidence)`);
