@@ -85,7 +85,7 @@ export function verdictTable(verdicts: readonly TriagedCrash[]): string {
   return table(
     ['HOST', 'TIME', 'BUCKET', 'REASON', 'CONF', 'TITLE', 'EVIDENCE'],
     rows,
-    [24, 20, 11, 20, 6, 70, 90],
+    [24, 20, 11, 20, 6, 70, 160],
   );
 }
 

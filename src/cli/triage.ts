@@ -32,16 +32,21 @@ interface TriageArgs {
   json: boolean;
 }
 
-function parseArgs(rest: readonly string[]): TriageArgs | string {
+/**
+ * Splits argv into triage's own options, the config options (passed to loadConfig, which knows
+ * `--config`, `--set` and the common flags, all of which take a value) and the input files.
+ */
+function parseArgs(argv: readonly string[]): { args: TriageArgs; configArgv: string[] } | string {
   // syslog stamps carry no year: a person at a terminal is most likely looking at this year's logs
   const out: TriageArgs = {
     files: [],
     read: { format: 'auto', year: new Date().getUTCFullYear() },
     json: false,
   };
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i] as string;
-    const value = (): string | undefined => rest[++i];
+  const configArgv: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const value = (): string | undefined => argv[++i];
     switch (a) {
       case '--json':
         out.json = true;
@@ -69,18 +74,21 @@ function parseArgs(rest: readonly string[]): TriageArgs | string {
       }
       case '--year': {
         const v = Number(value());
-        if (!Number.isInteger(v) || v < 1970 || v > 9999)
-          return `--year: expected a year such as 2026, found ${rest[i] ?? 'nothing'}`;
+        if (!Number.isInteger(v) || v < 1970 || v > 9999) {
+          return `--year: expected a year such as 2026, found ${argv[i] ?? 'nothing'}`;
+        }
         out.read.year = v;
         break;
       }
       default:
-        if (a.startsWith('--')) return `unknown option ${a}`;
-        out.files.push(a);
+        if (a.startsWith('-')) {
+          configArgv.push(a);
+          if (!a.includes('=') && i + 1 < argv.length) configArgv.push(argv[++i] as string);
+        } else out.files.push(a);
     }
   }
   if (out.files.length === 0) return 'no input files';
-  return out;
+  return { args: out, configArgv };
 }
 
 export async function triageCommand(argv: string[]): Promise<number> {
@@ -88,19 +96,24 @@ export async function triageCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  const parsed = parseArgs(argv);
+  if (typeof parsed === 'string') {
+    process.stderr.write(`poisonlink triage: ${parsed}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { args } = parsed;
   let config: ReturnType<typeof loadConfig>['config'];
-  let rest: string[];
   let rules: ReturnType<typeof loadKnownIssuesFile>;
   try {
-    ({ config, rest } = loadConfig(argv, process.env));
+    const loaded = loadConfig(parsed.configArgv, process.env);
+    if (loaded.rest.length > 0) {
+      process.stderr.write(`poisonlink triage: unknown option ${loaded.rest[0]}\n\n${USAGE}\n`);
+      return 2;
+    }
+    config = loaded.config;
     rules = loadKnownIssuesFile(config.knownIssues.file);
   } catch (e: unknown) {
     process.stderr.write(`poisonlink triage: ${isPoisonlinkError(e) ? e.message : String(e)}\n`);
-    return 2;
-  }
-  const args = parseArgs(rest);
-  if (typeof args === 'string') {
-    process.stderr.write(`poisonlink triage: ${args}\n\n${USAGE}\n`);
     return 2;
   }
 
