@@ -9,13 +9,14 @@
  *   node --import tsx bench/broker.ts --broker-records 200000 --broker-instances 1,2,3 --dist bench/out/dist
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { type RunningBroker, startBroker } from '../scripts/kafka/broker.js';
 import { createKernelLogEventCodec } from '../src/decode/codecs.js';
-import { runSets, setArgs, waitForCommitted } from '../test/runtime/run-harness.js';
+import { runSets, setArgs } from '../test/runtime/run-harness.js';
+import { hotFunctions } from './cpuprofile.js';
 import { generateFleet } from './fleet.js';
 import { flag, log, machine, report, summarize } from './stats.js';
 
@@ -29,16 +30,68 @@ const ROUNDS = flag('broker-runs', 1);
 const DIST = flag('dist', '');
 const PARTITIONS = 6;
 const TIMEOUT_MS = flag('broker-timeout-ms', 600_000);
+/** profile the poisonlink processes (node --cpu-prof) and summarise the biggest profile */
+const CPU_PROF = flag('broker-cpu-prof', 0) === 1;
+/** a CommonJS file preloaded into every poisonlink process (`--require`), for a local experiment */
+const PRELOAD = flag('broker-preload', '');
+const PROF_DIR = path.join(ROOT, 'bench', 'out', `broker-profile-${Date.now()}`);
 
 const held: { broker: RunningBroker | null } = { broker: null };
 const children: ChildProcess[] = [];
+
+function profFlags(): string[] {
+  return [
+    ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : []),
+    ...(PRELOAD === '' ? [] : ['--require', path.resolve(PRELOAD)]),
+  ];
+}
+
+interface Progress {
+  /** ms from spawn to the first committed offset on any partition */
+  firstMs: number;
+  /** records committed at that moment */
+  firstCommitted: number;
+  /** ms from spawn until the end of every partition was committed */
+  doneMs: number;
+}
+
+/** Polls the group's committed offsets until they reach the end of every partition. */
+async function watchCommitted(
+  admin: ReturnType<Kafka['admin']>,
+  groupId: string,
+  topic: string,
+  t0: number,
+): Promise<Progress> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  const total = ends.reduce((a, e) => a + Number(e.high), 0);
+  let firstMs = -1;
+  let firstCommitted = 0;
+  const deadline = t0 + TIMEOUT_MS;
+  while (performance.now() < deadline) {
+    let committed = 0;
+    try {
+      const offs = await admin.fetchOffsets({ groupId, topics: [topic] });
+      for (const p of offs[0]?.partitions ?? []) if (Number(p.offset) > 0) committed += Number(p.offset);
+    } catch {
+      // coordinator still loading: ask again
+    }
+    const now = performance.now();
+    if (committed > 0 && firstMs < 0) {
+      firstMs = now - t0;
+      firstCommitted = committed;
+    }
+    if (committed >= total) return { firstMs, firstCommitted, doneMs: now - t0 };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`group ${groupId} did not commit the end of ${topic} within ${TIMEOUT_MS} ms`);
+}
 
 function spawnRunProcess(args: string[]): ChildProcess {
   const compiled = DIST === '' ? null : path.resolve(DIST, 'runtime', 'run-main.js');
   const argv =
     compiled !== null && existsSync(compiled)
-      ? ['--max-semi-space-size=64', compiled, ...args]
-      : ['--max-semi-space-size=64', '--import', 'tsx', 'src/runtime/run-main.ts', ...args];
+      ? ['--max-semi-space-size=64', ...profFlags(), compiled, ...args]
+      : ['--max-semi-space-size=64', ...profFlags(), '--import', 'tsx', 'src/runtime/run-main.ts', ...args];
   const child = spawn(process.execPath, argv, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
@@ -101,6 +154,7 @@ async function main(): Promise<void> {
 
   const bareMs: number[] = [];
   const runMs = new Map<number, number[]>(INSTANCES.map((k) => [k, []]));
+  const steady = new Map<number, number[]>(INSTANCES.map((k) => [k, []]));
   for (let round = 0; round < ROUNDS; round++) {
     // ---- bare consumer
     {
@@ -140,11 +194,13 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const procs = Array.from({ length: k }, () => spawnRunProcess(setArgs(sets)));
       try {
-        await waitForCommitted(admin, `bench-run-${u}`, input, TIMEOUT_MS);
-        const ms = performance.now() - t0;
+        const p = await watchCommitted(admin, `bench-run-${u}`, input, t0);
+        const ms = p.doneMs;
         runMs.get(k)?.push(ms);
+        const rate = ((N - p.firstCommitted) / (p.doneMs - p.firstMs)) * 1000;
+        if (p.doneMs > p.firstMs && N > p.firstCommitted) steady.get(k)?.push(rate);
         log(
-          `round ${round + 1}: ${k} × poisonlink run committed ${N} records in ${(ms / 1000).toFixed(1)} s`,
+          `round ${round + 1}: ${k} × poisonlink run committed ${N} records in ${(ms / 1000).toFixed(1)} s (first commit after ${(p.firstMs / 1000).toFixed(1)} s; ${Math.round(rate)} records/s from then on)`,
         );
       } finally {
         await Promise.all(procs.map(stopChild));
@@ -152,6 +208,14 @@ async function main(): Promise<void> {
     }
   }
   await admin.disconnect();
+  let profile: ReturnType<typeof hotFunctions> | null = null;
+  if (CPU_PROF && existsSync(PROF_DIR)) {
+    const files = readdirSync(PROF_DIR)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => path.join(PROF_DIR, f))
+      .sort((a, b) => statSync(b).size - statSync(a).size);
+    if (files[0] !== undefined) profile = hotFunctions(files[0], ROOT, 25);
+  }
 
   const bare = summarize(bareMs.map((ms) => (N / ms) * 1000));
   const rows = INSTANCES.map((k) => {
@@ -160,18 +224,19 @@ async function main(): Promise<void> {
       instances: k,
       recordsPerSecond: summarize(ms.map((m) => (N / m) * 1000)),
       ratioToBare: summarize(ms.map((m, i) => (bareMs[i] as number) / m)),
+      steadyRecordsPerSecond: (steady.get(k) ?? []).length > 0 ? summarize(steady.get(k) ?? []) : null,
     };
   });
   const int = (x: number): string => Math.round(x).toLocaleString('en-US');
   const lines = [
     `${int(N)} records (${int(mix.routine)} routine) pre-filled into a ${PARTITIONS}-partition topic of the test broker (single KRaft node, JVM heap 1 GiB, on the same 2 cores), produced in ${(produceMs / 1000).toFixed(1)} s. ${ROUNDS} round(s); in each, the bare consumer first, then the poisonlink configurations one after the other. Times include process start, connecting and the group join; the poisonlink figure ends when the group has committed the end of every partition (exactly-once transactions).`,
     '',
-    '| reader | records/s | ratio to the bare consumer (same round) |',
-    '|---|---|---|',
-    `| bare kafkajs consumer (eachBatch, no processing) | ${int(bare.median)} (min ${int(bare.min)}, max ${int(bare.max)}, n=${bare.n}) | 1 |`,
+    '| reader | records/s, start to end | ratio to the bare consumer (same round) | records/s from the first commit to the end |',
+    '|---|---|---|---|',
+    `| bare kafkajs consumer (eachBatch, no processing) | ${int(bare.median)} (min ${int(bare.min)}, max ${int(bare.max)}, n=${bare.n}) | 1 | |`,
     ...rows.map(
       (r) =>
-        `| ${r.instances} × poisonlink run | ${int(r.recordsPerSecond.median)} (min ${int(r.recordsPerSecond.min)}, max ${int(r.recordsPerSecond.max)}, n=${r.recordsPerSecond.n}) | ${r.ratioToBare.median.toFixed(2)} (min ${r.ratioToBare.min.toFixed(2)}, max ${r.ratioToBare.max.toFixed(2)}) |`,
+        `| ${r.instances} × poisonlink run | ${int(r.recordsPerSecond.median)} (min ${int(r.recordsPerSecond.min)}, max ${int(r.recordsPerSecond.max)}, n=${r.recordsPerSecond.n}) | ${r.ratioToBare.median.toFixed(2)} (min ${r.ratioToBare.min.toFixed(2)}, max ${r.ratioToBare.max.toFixed(2)}) | ${r.steadyRecordsPerSecond === null ? '' : `${int(r.steadyRecordsPerSecond.median)} (min ${int(r.steadyRecordsPerSecond.min)}, max ${int(r.steadyRecordsPerSecond.max)})`} |`,
     ),
   ];
   report({
@@ -180,9 +245,25 @@ async function main(): Promise<void> {
     records: N,
     rounds: ROUNDS,
     produceMs,
+    preload: PRELOAD || null,
     bareRecordsPerSecond: bare,
     rows,
-    markdown: lines.join('\n'),
+    markdown: [
+      ...lines,
+      ...(profile === null
+        ? []
+        : [
+            '',
+            `CPU profile of one \`poisonlink run\` process over its whole life (${Math.round(profile.totalMs)} ms, \`--cpu-prof\`, bench/out/broker-profile-*), top self time:`,
+            '',
+            '| self % | total % | function | file |',
+            '|---|---|---|---|',
+            ...profile.rows.map(
+              (x) =>
+                `| ${x.selfPct.toFixed(1)} | ${x.totalPct.toFixed(1)} | \`${x.name.slice(0, 80).replaceAll('|', '\\|')}\` | ${x.where} |`,
+            ),
+          ]),
+    ].join('\n'),
   });
 }
 

@@ -55,10 +55,10 @@ const cacheBase = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out',
 let all: Buffer;
 let offsets: Uint32Array;
 let mix: FleetMix;
-if (existsSync(`${cacheBase}.json`) && flag('fresh', 0) === 0) {
+if (existsSync(`${cacheBase}.mix`) && flag('fresh', 0) === 0) {
   all = readFileSync(`${cacheBase}.bin`);
   offsets = new Uint32Array(readFileSync(`${cacheBase}.idx`).buffer.slice(0));
-  mix = JSON.parse(readFileSync(`${cacheBase}.json`, 'utf8')) as FleetMix;
+  mix = JSON.parse(readFileSync(`${cacheBase}.mix`, 'utf8')) as FleetMix;
 } else {
   const parts: Buffer[] = [];
   let size = 0;
@@ -79,7 +79,7 @@ if (existsSync(`${cacheBase}.json`) && flag('fresh', 0) === 0) {
   mkdirSync(path.dirname(cacheBase), { recursive: true });
   writeFileSync(`${cacheBase}.bin`, all);
   writeFileSync(`${cacheBase}.idx`, Buffer.from(offsets.buffer, offsets.byteOffset, offsets.byteLength));
-  writeFileSync(`${cacheBase}.json`, JSON.stringify(mix));
+  writeFileSync(`${cacheBase}.mix`, JSON.stringify(mix));
 }
 const bytes = all.length;
 const buffers: Buffer[] = new Array(offsets.length - 1);
@@ -292,6 +292,7 @@ report({
   modules: project.origin,
   pipelineModule: PIPELINE_MODULE || 'pipeline.js of the modules',
   experimentModule: EXPERIMENT_MODULE || null,
+  experimentNote: flag('experiment-note', '') || null,
   experimentDigest: experimentDigest || null,
   outputs: pipelineOutputs,
   variants,

@@ -267,6 +267,8 @@ if (PARTS.includes('flood')) {
     seconds: FLOOD_SECONDS,
     lines: FLOOD_RATE * FLOOD_SECONDS,
     runs: floodRuns,
+    heapBeforeBytes: runs[0]?.before,
+    firstToLastBytes: summarize(runs.map((x) => (x.samples.at(-1) as number) - (x.samples[0] as number))),
     maxGrowthBytes: summarize(runs.map((x) => x.maxGrowth)),
     lastGrowthBytes: summarize(runs.map((x) => x.lastGrowth)),
     linesPerSecond: summarize(runs.map((x) => (FLOOD_RATE * FLOOD_SECONDS * 1000) / x.ms)),

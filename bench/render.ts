@@ -17,6 +17,10 @@ interface InProcess {
   runs: number;
   mix: Record<string, number>;
   pipelineModule?: string;
+  modules?: string;
+  experimentModule?: string | null;
+  experimentNote?: string | null;
+  experimentDigest?: string | null;
   outputs: Record<string, number | string>;
   variants: Variant[];
 }
@@ -39,6 +43,8 @@ interface Memory {
     lastGrowthBytes: Summary;
     linesPerSecond: Summary;
     growthPerSecond?: number[];
+    heapBeforeBytes?: number;
+    firstToLastBytes?: Summary;
   };
 }
 interface Profile {
@@ -47,6 +53,7 @@ interface Profile {
   hosts: number;
   variant: string;
   pipelineModule?: string;
+  modules?: string;
   file: string;
   totalMs: number;
   rows: { name: string; where: string; selfMs: number; selfPct: number; totalMs: number; totalPct: number }[];
@@ -72,14 +79,16 @@ const VARIANT_TEXT: Record<string, string> = {
   chunk: 'runtime `runChunk` (decode, pipeline, tally, output encoding, changelog snapshots)',
 };
 
-function inprocess(r: InProcess): string {
+function inprocess(r: InProcess, key: string): string {
   const out: string[] = [];
-  out.push('## 1. In process: decode → parse → assemble → correlate → classify');
+  out.push(
+    `## 1. In process: decode → parse → assemble → correlate → classify${key === 'inprocess' ? '' : ` (${key.slice('inprocess-'.length)})`}`,
+  );
   out.push('');
   out.push(machineLine(r.machine, r.execArgv));
   out.push('');
   out.push(
-    `${int(r.records)} Avro KernelLogEvent records (${int(r.bytes / r.records)} B each on average), ${int(r.hosts)} hosts, one hour of event time; composition root: \`${r.pipelineModule ?? 'src/pipeline.ts'}\`. Mix: ${Object.entries(
+    `${int(r.records)} Avro KernelLogEvent records (${int(r.bytes / r.records)} B each on average), ${int(r.hosts)} hosts, one hour of event time; project modules: ${r.modules ?? 'src/ through tsx'}. Mix: ${Object.entries(
       r.mix,
     )
       .map(([k, v]) => `${k} ${int(v)}`)
@@ -103,8 +112,12 @@ function inprocess(r: InProcess): string {
       v.variant === 'pipeline' || v.variant === 'chunk'
         ? `≥1,000,000/s and ≥0.50: ${v.recordsPerSecond.median >= 1e6 && (v.ratioToRaw?.median ?? 0) >= 0.5 ? 'met' : 'NOT met'}`
         : '';
+    const name =
+      v.variant === 'experiment'
+        ? `experiment: ${r.experimentNote ?? r.experimentModule ?? ''} (local copy of the composition root, not in src/; output digest ${r.experimentDigest ?? '?'})`
+        : (VARIANT_TEXT[v.variant] ?? v.variant);
     out.push(
-      `| ${VARIANT_TEXT[v.variant] ?? v.variant} | ${mmm(v.recordsPerSecond)} | ${v.ratioToRaw === null ? '' : mmm(v.ratioToRaw, (x) => fix(x, 3))} | ${target} |`,
+      `| ${name} | ${mmm(v.recordsPerSecond)} | ${v.ratioToRaw === null ? '' : mmm(v.ratioToRaw, (x) => fix(x, 3))} | ${target} |`,
     );
   }
   out.push('');
@@ -147,8 +160,14 @@ function memory(r: Memory): string {
   if (r.flood) {
     const f = r.flood;
     out.push('');
+    const before = f.heapBeforeBytes;
+    const abs = (f.growthPerSecond ?? []).map((x) => fix(((before ?? 0) + x) / 1e6, 1)).join(', ');
     out.push(
-      `**Flood**: one host, ${int(f.rate)} garbage lines per second of event time for ${f.seconds} s (${int(f.lines)} lines), ${f.runs} run(s). Heap growth over the empty pipeline after each event-time second (MB): ${(f.growthPerSecond ?? []).map((x) => fix(x / 1e6, 1)).join(', ')}. Largest growth: ${mmm(f.maxGrowthBytes, (x) => `${fix(x / 1e6, 1)} MB`)}; at the end: ${mmm(f.lastGrowthBytes, (x) => `${fix(x / 1e6, 1)} MB`)}. Processing rate of the flood: ${mmm(f.linesPerSecond)} lines/s.`,
+      `**Flood**: one host, ${int(f.lines)} garbage lines (${int(f.rate)} per second of event time for ${f.seconds} s; per 1000 lines one crash-report start, 29 \`Call Trace:\`, 10 memory-failure lines with new pfns, 10 EDAC corrected errors, the rest random printable junk), ${f.runs} run(s). ` +
+        (before === undefined
+          ? `Heap change against the empty pipeline after each event-time second (MB; negative: start-up garbage V8 released later): ${(f.growthPerSecond ?? []).map((x) => fix(x / 1e6, 1)).join(', ')}. `
+          : `heapUsed of the empty pipeline ${fix(before / 1e6, 1)} MB; after each event-time second (MB): ${abs}. Change from the first to the last second: ${f.firstToLastBytes === undefined ? '?' : mmm(f.firstToLastBytes, (x) => `${fix(x / 1e6, 2)} MB`)}. `) +
+        `Processing rate during the flood: ${mmm(f.linesPerSecond)} lines/s.`,
     );
   }
   out.push('');
@@ -162,7 +181,7 @@ function profile(r: Profile): string {
   out.push(machineLine(r.machine));
   out.push('');
   out.push(
-    `\`node --cpu-prof\` over the whole \`${r.variant}\` run (${int(r.records)} records, ${int(r.hosts)} hosts; composition root \`${r.pipelineModule ?? 'src/pipeline.ts'}\`): generating and encoding the records (bench/fleet.ts, avsc \`write\`), one warm-up and one timed run. Profile: \`${r.file}\` (git-ignored), ${int(r.totalMs)} ms. Top functions by self time; "total" counts time with the function anywhere on the stack. Line numbers are those of tsx's transpiled output.`,
+    `\`node --cpu-prof\` over the whole \`${r.variant}\` run (${int(r.records)} records, ${int(r.hosts)} hosts; project modules: ${r.modules ?? 'src/ through tsx'}): generating and encoding the records (bench/fleet.ts, avsc \`write\`), one warm-up and one timed run. Profile: \`${r.file}\` (git-ignored), ${int(r.totalMs)} ms. Top functions by self time; "total" counts time with the function anywhere on the stack. Files under bench/out/dist are the compiled src/ (same names, \`.js\`; line numbers of the compiled output).`,
   );
   out.push('');
   out.push('| self % | total % | function | file |');
@@ -177,9 +196,17 @@ function profile(r: Profile): string {
   return out.join('\n');
 }
 
-function broker(r: Broker): string {
+function broker(r: Broker, key: string): string {
   const text = typeof r.markdown === 'string' ? r.markdown : `\`\`\`\n${JSON.stringify(r, null, 2)}\n\`\`\``;
-  return ['## 4. Through the real broker', '', machineLine(r.machine), '', text, ''].join('\n');
+  const title = `## 4. Through the real broker${key === 'broker' ? '' : ` (${key.slice('broker-'.length)})`}`;
+  const pre =
+    typeof r.preload === 'string'
+      ? [
+          `Experiment: every poisonlink process preloaded \`${r.preload}\` (local, not part of the project).`,
+          '',
+        ]
+      : [];
+  return [title, '', machineLine(r.machine), '', ...pre, text, ''].join('\n');
 }
 
 export function renderResults(results: Record<string, unknown>, notes: string): string {
@@ -187,13 +214,15 @@ export function renderResults(results: Record<string, unknown>, notes: string): 
   out.push('# poisonlink benchmark results');
   out.push('');
   out.push(
-    'Written by `npm run bench` (bench/run.ts) from bench/out/*.json; the notes at the end are bench/NOTES.md. Re-run one part with `npm run bench -- --only <part>`; see bench/README.md.',
+    'Written by `npm run bench` (bench/run.ts) from bench/out/*.result; the notes at the end are bench/NOTES.md. Re-run one part with `npm run bench -- --only <part>`; see bench/README.md.',
   );
   out.push('');
-  if (results.inprocess) out.push(inprocess(results.inprocess as InProcess));
-  if (results.memory) out.push(memory(results.memory as Memory));
-  if (results.profile) out.push(profile(results.profile as Profile));
-  if (results.broker) out.push(broker(results.broker as Broker));
+  const of = (part: string): [string, unknown][] =>
+    Object.entries(results).filter(([k]) => k === part || k.startsWith(`${part}-`));
+  for (const [k, r] of of('inprocess')) out.push(inprocess(r as InProcess, k));
+  for (const [, r] of of('memory')) out.push(memory(r as Memory));
+  for (const [, r] of of('profile')) out.push(profile(r as Profile));
+  for (const [k, r] of of('broker')) out.push(broker(r as Broker, k));
   if (notes.trim() !== '') {
     out.push(notes.trim());
     out.push('');

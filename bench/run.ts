@@ -6,7 +6,7 @@
  * far, so parts can be re-run one at a time. Not part of `npm test`.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderResults } from './render.js';
@@ -46,7 +46,7 @@ function passThrough(): string[] {
       continue;
     }
     if (a.startsWith('--only=')) continue;
-    if (a === '--build' || a === '--source') {
+    if (a === '--build' || a === '--source' || a === '--tag') {
       i++;
       continue;
     }
@@ -136,7 +136,8 @@ let failed = 0;
 for (const part of only as Part[]) {
   try {
     let result = await runPart(part);
-    const file = path.join(OUT, `${part}.result`);
+    const tag = flag('tag', '');
+    const file = path.join(OUT, tag === '' ? `${part}.result` : `${part}-${tag}.result`);
     // memory parts can be run one at a time (--memory-parts flood): keep the other figures
     if (part === 'memory' && process.argv.some((a) => a.startsWith('--memory-parts')) && existsSync(file)) {
       result = { ...(JSON.parse(readFileSync(file, 'utf8')) as object), ...(result as object) };
@@ -149,9 +150,13 @@ for (const part of only as Part[]) {
   }
 }
 const results: Record<string, unknown> = {};
+// <part>.result, then tagged extra results (<part>-<tag>.result) of the same part
 for (const part of ALL) {
-  const f = path.join(OUT, `${part}.result`);
-  if (existsSync(f)) results[part] = JSON.parse(readFileSync(f, 'utf8')) as unknown;
+  const names = readdirSync(OUT)
+    .filter((f) => f === `${part}.result` || (f.startsWith(`${part}-`) && f.endsWith('.result')))
+    .sort();
+  for (const f of names)
+    results[f.slice(0, -'.result'.length)] = JSON.parse(readFileSync(path.join(OUT, f), 'utf8')) as unknown;
 }
 const notes = path.join(BENCH, 'NOTES.md');
 writeFileSync(
