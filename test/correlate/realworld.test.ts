@@ -45,7 +45,11 @@ const NAMES = existsSync(DIR) ? readdirSync(DIR) : [];
 const file = (prefix: string): string =>
   NAMES.find((f) => f.startsWith(prefix) && f.endsWith('.log')) ?? `${prefix}missing`;
 
-describe.runIf(existsSync(DIR))('realworld logs end to end', () => {
+describe('realworld logs end to end', () => {
+  it('finds the realworld corpus beside the repository (../shared/corpus/realworld)', () => {
+    expect(existsSync(DIR), `${DIR} is missing`).toBe(true);
+  });
+
   it('01: the SEA in d_lookup 67 s after a GHES-reported, Ignored slab page is HARDWARE with the page as evidence, one DRAIN for the fault', () => {
     const { verdicts, events } = triage(file('01-'));
     expect(verdicts.map((v) => v.category)).toEqual(['HARDWARE']);
