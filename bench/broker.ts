@@ -23,9 +23,10 @@ import { flag, log, machine, report, summarize } from './stats.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const N = flag('broker-records', 200_000);
 const HOSTS = flag('hosts', 50_000);
-const INSTANCES = flag('broker-instances', '1,2,3')
+/** `k` = k instances; `kp` = k instances with the --broker-preload file (an experiment in the same rounds) */
+const CONFIGS = flag('broker-instances', '1,2,3')
   .split(',')
-  .map((s) => Number(s));
+  .map((label) => ({ label, k: Number.parseInt(label, 10), preload: label.endsWith('p') }));
 const ROUNDS = flag('broker-runs', 1);
 const DIST = flag('dist', '');
 const PARTITIONS = 6;
@@ -39,10 +40,11 @@ const PROF_DIR = path.join(ROOT, 'bench', 'out', `broker-profile-${Date.now()}`)
 const held: { broker: RunningBroker | null } = { broker: null };
 const children: ChildProcess[] = [];
 
-function profFlags(): string[] {
+function profFlags(preload: boolean): string[] {
+  if (preload && PRELOAD === '') throw new Error('a `p` configuration needs --broker-preload <file>');
   return [
     ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : []),
-    ...(PRELOAD === '' ? [] : ['--require', path.resolve(PRELOAD)]),
+    ...(preload ? ['--require', path.resolve(PRELOAD)] : []),
   ];
 }
 
@@ -86,12 +88,19 @@ async function watchCommitted(
   throw new Error(`group ${groupId} did not commit the end of ${topic} within ${TIMEOUT_MS} ms`);
 }
 
-function spawnRunProcess(args: string[]): ChildProcess {
+function spawnRunProcess(args: string[], preload: boolean): ChildProcess {
   const compiled = DIST === '' ? null : path.resolve(DIST, 'runtime', 'run-main.js');
   const argv =
     compiled !== null && existsSync(compiled)
-      ? ['--max-semi-space-size=64', ...profFlags(), compiled, ...args]
-      : ['--max-semi-space-size=64', ...profFlags(), '--import', 'tsx', 'src/runtime/run-main.ts', ...args];
+      ? ['--max-semi-space-size=64', ...profFlags(preload), compiled, ...args]
+      : [
+          '--max-semi-space-size=64',
+          ...profFlags(preload),
+          '--import',
+          'tsx',
+          'src/runtime/run-main.ts',
+          ...args,
+        ];
   const child = spawn(process.execPath, argv, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
@@ -153,8 +162,8 @@ async function main(): Promise<void> {
   log(`produced ${N} records to ${input} in ${(produceMs / 1000).toFixed(1)} s`);
 
   const bareMs: number[] = [];
-  const runMs = new Map<number, number[]>(INSTANCES.map((k) => [k, []]));
-  const steady = new Map<number, number[]>(INSTANCES.map((k) => [k, []]));
+  const runMs = new Map<string, number[]>(CONFIGS.map((c) => [c.label, []]));
+  const steady = new Map<string, number[]>(CONFIGS.map((c) => [c.label, []]));
   for (let round = 0; round < ROUNDS; round++) {
     // ---- bare consumer
     {
@@ -180,8 +189,8 @@ async function main(): Promise<void> {
       log(`round ${round + 1}: bare consumer read ${n} records in ${(ms / 1000).toFixed(1)} s`);
     }
     // ---- poisonlink run × k
-    for (const k of INSTANCES) {
-      const u = `${Date.now()}-${round}-${k}`;
+    for (const { label, k, preload } of CONFIGS) {
+      const u = `${Date.now()}-${round}-${label}`;
       const sets = runSets(broker.bootstrap, {
         input,
         verdicts: `bench-verdicts-${u}`,
@@ -192,15 +201,15 @@ async function main(): Promise<void> {
         groupId: `bench-run-${u}`,
       });
       const t0 = performance.now();
-      const procs = Array.from({ length: k }, () => spawnRunProcess(setArgs(sets)));
+      const procs = Array.from({ length: k }, () => spawnRunProcess(setArgs(sets), preload));
       try {
         const p = await watchCommitted(admin, `bench-run-${u}`, input, t0);
         const ms = p.doneMs;
-        runMs.get(k)?.push(ms);
+        runMs.get(label)?.push(ms);
         const rate = ((N - p.firstCommitted) / (p.doneMs - p.firstMs)) * 1000;
-        if (p.doneMs > p.firstMs && N > p.firstCommitted) steady.get(k)?.push(rate);
+        if (p.doneMs > p.firstMs && N > p.firstCommitted) steady.get(label)?.push(rate);
         log(
-          `round ${round + 1}: ${k} × poisonlink run committed ${N} records in ${(ms / 1000).toFixed(1)} s (first commit after ${(p.firstMs / 1000).toFixed(1)} s; ${Math.round(rate)} records/s from then on)`,
+          `round ${round + 1}: ${k} × poisonlink run${preload ? ' + preload' : ''} committed ${N} records in ${(ms / 1000).toFixed(1)} s (first commit after ${(p.firstMs / 1000).toFixed(1)} s; ${Math.round(rate)} records/s from then on)`,
         );
       } finally {
         await Promise.all(procs.map(stopChild));
@@ -218,13 +227,15 @@ async function main(): Promise<void> {
   }
 
   const bare = summarize(bareMs.map((ms) => (N / ms) * 1000));
-  const rows = INSTANCES.map((k) => {
-    const ms = runMs.get(k) ?? [];
+  const rows = CONFIGS.map(({ label, k, preload }) => {
+    const ms = runMs.get(label) ?? [];
     return {
       instances: k,
+      preload,
       recordsPerSecond: summarize(ms.map((m) => (N / m) * 1000)),
       ratioToBare: summarize(ms.map((m, i) => (bareMs[i] as number) / m)),
-      steadyRecordsPerSecond: (steady.get(k) ?? []).length > 0 ? summarize(steady.get(k) ?? []) : null,
+      steadyRecordsPerSecond:
+        (steady.get(label) ?? []).length > 0 ? summarize(steady.get(label) ?? []) : null,
     };
   });
   const int = (x: number): string => Math.round(x).toLocaleString('en-US');
@@ -236,7 +247,7 @@ async function main(): Promise<void> {
     `| bare kafkajs consumer (eachBatch, no processing) | ${int(bare.median)} (min ${int(bare.min)}, max ${int(bare.max)}, n=${bare.n}) | 1 | |`,
     ...rows.map(
       (r) =>
-        `| ${r.instances} × poisonlink run | ${int(r.recordsPerSecond.median)} (min ${int(r.recordsPerSecond.min)}, max ${int(r.recordsPerSecond.max)}, n=${r.recordsPerSecond.n}) | ${r.ratioToBare.median.toFixed(2)} (min ${r.ratioToBare.min.toFixed(2)}, max ${r.ratioToBare.max.toFixed(2)}) | ${r.steadyRecordsPerSecond === null ? '' : `${int(r.steadyRecordsPerSecond.median)} (min ${int(r.steadyRecordsPerSecond.min)}, max ${int(r.steadyRecordsPerSecond.max)})`} |`,
+        `| ${r.instances} × poisonlink run${r.preload ? ` + \`${path.basename(PRELOAD)}\` preloaded (experiment)` : ''} | ${int(r.recordsPerSecond.median)} (min ${int(r.recordsPerSecond.min)}, max ${int(r.recordsPerSecond.max)}, n=${r.recordsPerSecond.n}) | ${r.ratioToBare.median.toFixed(2)} (min ${r.ratioToBare.min.toFixed(2)}, max ${r.ratioToBare.max.toFixed(2)}) | ${r.steadyRecordsPerSecond === null ? '' : `${int(r.steadyRecordsPerSecond.median)} (min ${int(r.steadyRecordsPerSecond.min)}, max ${int(r.steadyRecordsPerSecond.max)})`} |`,
     ),
   ];
   report({

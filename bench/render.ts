@@ -181,7 +181,7 @@ function profile(r: Profile): string {
   out.push(machineLine(r.machine));
   out.push('');
   out.push(
-    `\`node --cpu-prof\` over the whole \`${r.variant}\` run (${int(r.records)} records, ${int(r.hosts)} hosts; project modules: ${r.modules ?? 'src/ through tsx'}): generating and encoding the records (bench/fleet.ts, avsc \`write\`), one warm-up and one timed run. Profile: \`${r.file}\` (git-ignored), ${int(r.totalMs)} ms. Top functions by self time; "total" counts time with the function anywhere on the stack. Files under bench/out/dist are the compiled src/ (same names, \`.js\`; line numbers of the compiled output).`,
+    `\`node --cpu-prof\` over the whole \`${r.variant}\` run (${int(r.records)} records, ${int(r.hosts)} hosts; project modules: ${r.modules ?? 'src/ through tsx'}): loading the encoded fleet (cached in bench/out; when it is generated, bench/fleet.ts and avsc \`write\` show up too), one warm-up and one timed run. Profile: \`${r.file}\` (git-ignored), ${int(r.totalMs)} ms. Top functions by self time; "total" counts time with the function anywhere on the stack. Files under bench/out/dist are the compiled src/ (same names, \`.js\`; line numbers of the compiled output).`,
   );
   out.push('');
   out.push('| self % | total % | function | file |');
@@ -209,14 +209,18 @@ function broker(r: Broker, key: string): string {
   return [title, '', machineLine(r.machine), '', ...pre, text, ''].join('\n');
 }
 
-export function renderResults(results: Record<string, unknown>, notes: string): string {
+export function renderResults(results: Record<string, unknown>, notes: string, summary = ''): string {
   const out: string[] = [];
   out.push('# poisonlink benchmark results');
   out.push('');
   out.push(
-    'Written by `npm run bench` (bench/run.ts) from bench/out/*.result; the notes at the end are bench/NOTES.md. Re-run one part with `npm run bench -- --only <part>`; see bench/README.md.',
+    'Written by `npm run bench` (bench/run.ts) from bench/out/*.result; the summary below is bench/SUMMARY.md and the notes at the end bench/NOTES.md (both hand-written). Re-run one part with `npm run bench -- --only <part>`; see bench/README.md.',
   );
   out.push('');
+  if (summary.trim() !== '') {
+    out.push(summary.trim());
+    out.push('');
+  }
   const of = (part: string): [string, unknown][] =>
     Object.entries(results).filter(([k]) => k === part || k.startsWith(`${part}-`));
   for (const [k, r] of of('inprocess')) out.push(inprocess(r as InProcess, k));

@@ -158,10 +158,10 @@ for (const part of ALL) {
   for (const f of names)
     results[f.slice(0, -'.result'.length)] = JSON.parse(readFileSync(path.join(OUT, f), 'utf8')) as unknown;
 }
-const notes = path.join(BENCH, 'NOTES.md');
-writeFileSync(
-  path.join(BENCH, 'RESULTS.md'),
-  renderResults(results, existsSync(notes) ? readFileSync(notes, 'utf8') : ''),
-);
+const text = (name: string): string => {
+  const f = path.join(BENCH, name);
+  return existsSync(f) ? readFileSync(f, 'utf8') : '';
+};
+writeFileSync(path.join(BENCH, 'RESULTS.md'), renderResults(results, text('NOTES.md'), text('SUMMARY.md')));
 log(`wrote bench/RESULTS.md from ${Object.keys(results).join(', ') || 'no results'}`);
 process.exitCode = failed > 0 ? 1 : 0;
