@@ -229,9 +229,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       // no early return when the watermark stands still: records of a host that lags behind it
       // still have reports and deadlines that this watermark has already passed
       if (watermarkUs > watermark) watermark = watermarkUs;
-      // amortised: a full sweep needs a minute of event time and a quarter of the hosts' worth
-      // of records since the last one, so a fast replay of days of data stays O(1) per record
-      if (watermark - lastSweep >= SWEEP_EVERY_US && sinceSweep >= hosts.size >> 2) {
+      // amortised: a full sweep needs a minute of event time and as many records as there are
+      // hosts since the last one, so a fast replay of days of data stays O(1) per record; a quiet
+      // partition still sweeps every ten minutes of event time
+      const since = watermark - lastSweep;
+      if ((since >= SWEEP_EVERY_US && sinceSweep >= hosts.size) || since >= 10 * SWEEP_EVERY_US) {
         lastSweep = watermark;
         sinceSweep = 0;
         sweep(watermark);
