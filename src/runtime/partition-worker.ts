@@ -329,10 +329,22 @@ export class PartitionWorker {
     try {
       if (topicMessages.length > 0) await txn.sendBatch({ topicMessages, acks: -1 });
       if (topic !== null && nextOffset !== null) {
-        await txn.sendOffsets({
+        const offsets = {
           consumerGroupId: config.consumer.groupId,
           topics: [{ topic, partitions: [{ partition: this.partition, offset: nextOffset.toString() }] }],
-        });
+        };
+        // Right after the previous commit the coordinator may still be writing its markers and
+        // answers CONCURRENT_TRANSACTIONS (retriable). kafkajs retries it for sends but not for
+        // AddOffsetsToTxn; retry here, inside the same transaction, instead of replaying the chunk.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await txn.sendOffsets(offsets);
+            break;
+          } catch (e: unknown) {
+            if (attempt >= 20 || !isConcurrentTransactions(e)) throw e;
+            await this.deps.sleep(Math.min(20 * 2 ** attempt, 500));
+          }
+        }
       }
       await txn.commit();
     } catch (e: unknown) {
@@ -373,4 +385,8 @@ export class PartitionWorker {
 function backoff(attempt: number): number {
   const base = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
   return base / 2 + Math.random() * (base / 2);
+}
+
+function isConcurrentTransactions(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { type?: unknown }).type === 'CONCURRENT_TRANSACTIONS';
 }
