@@ -9,7 +9,7 @@
  *   node --import tsx bench/broker.ts --broker-records 200000 --broker-instances 1,2,3 --dist bench/out/dist
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
@@ -104,7 +104,8 @@ function spawnRunProcess(args: string[], preload: boolean): ChildProcess {
   const child = spawn(process.execPath, argv, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // the processes' JSON log goes to bench/out/run-<pid>.log (git-ignored), for when one stalls
+    stdio: ['ignore', openSync(path.join(ROOT, 'bench', 'out', `run-${Date.now()}-${children.length}.log`), 'w'), 'pipe'],
   });
   let err = '';
   child.stderr?.setEncoding('utf8');
