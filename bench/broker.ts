@@ -105,7 +105,11 @@ function spawnRunProcess(args: string[], preload: boolean): ChildProcess {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
     // the processes' JSON log goes to bench/out/run-<pid>.log (git-ignored), for when one stalls
-    stdio: ['ignore', openSync(path.join(ROOT, 'bench', 'out', `run-${Date.now()}-${children.length}.log`), 'w'), 'pipe'],
+    stdio: [
+      'ignore',
+      openSync(path.join(ROOT, 'bench', 'out', `run-${Date.now()}-${children.length}.log`), 'w'),
+      'pipe',
+    ],
   });
   let err = '';
   child.stderr?.setEncoding('utf8');
