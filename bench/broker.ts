@@ -21,16 +21,16 @@ import { generateFleet } from './fleet.js';
 import { flag, log, machine, report, summarize } from './stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const N = flag('broker-records', 200_000);
+const N = flag('broker-records', 300_000);
 const HOSTS = flag('hosts', 50_000);
 /** `k` = k instances; `kp` = k instances with the --broker-preload file (an experiment in the same rounds) */
 const CONFIGS = flag('broker-instances', '1,2,3')
   .split(',')
   .map((label) => ({ label, k: Number.parseInt(label, 10), preload: label.endsWith('p') }));
-const ROUNDS = flag('broker-runs', 1);
+const ROUNDS = flag('broker-runs', 5);
 const DIST = flag('dist', '');
 const PARTITIONS = 6;
-const TIMEOUT_MS = flag('broker-timeout-ms', 600_000);
+const TIMEOUT_MS = flag('broker-timeout-ms', 180_000);
 /** profile the poisonlink processes (node --cpu-prof) and summarise the biggest profile */
 const CPU_PROF = flag('broker-cpu-prof', 0) === 1;
 /** a CommonJS file preloaded into every poisonlink process (`--require`), for a local experiment */
