@@ -8,7 +8,14 @@
  * after every (re)start the records below the group's committed offset are skipped, so a commit
  * whose answer was lost is never applied twice.
  */
-import { type Admin, type KafkaMessage, type Kafka, Partitioners, type Producer } from 'kafkajs';
+import {
+  type Admin,
+  CompressionTypes,
+  type KafkaMessage,
+  type Kafka,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
 import type { Config } from '../config/schema.js';
 import type { Pipeline } from '../pipeline.js';
 import type { EventDecoder } from '../source/decoder.js';
@@ -24,6 +31,9 @@ import {
   WATERMARK_KEY,
   WATERMARK_TICK_US,
 } from './stages.js';
+
+/** messages per produce call inside a transaction (see commit()) */
+const SEND_SLICE = 500;
 
 export interface WorkerDeps {
   kafka: Kafka;
@@ -327,7 +337,20 @@ export class PartitionWorker {
     ].filter((t) => t.messages.length > 0);
     const txn = await producer.transaction();
     try {
-      if (topicMessages.length > 0) await txn.sendBatch({ topicMessages, acks: -1 });
+      // Sequential slices: one produce request holds one record batch per partition, and a chunk
+      // of new hosts' snapshots can exceed the broker's max.message.bytes (1 MiB) in one batch;
+      // kafkajs 2.2.4 also groups a send's messages per partition in quadratic time. GZIP: kernel
+      // text and host state compress several times over.
+      for (const t of topicMessages) {
+        for (let i = 0; i < t.messages.length; i += SEND_SLICE) {
+          await txn.send({
+            topic: t.topic,
+            messages: t.messages.slice(i, i + SEND_SLICE),
+            acks: -1,
+            compression: CompressionTypes.GZIP,
+          });
+        }
+      }
       if (topic !== null && nextOffset !== null) {
         const offsets = {
           consumerGroupId: config.consumer.groupId,
