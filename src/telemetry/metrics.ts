@@ -8,7 +8,11 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { EvictionReason, LateOutcome } from '../pipeline.js';
 import type { HwSignal } from '../model/signal.js';
 import type { HostHardwareEvent, TriagedCrash } from '../model/verdict.js';
+import { DECODE_ERROR_CODES } from '../decode/errors.js';
 import { createLogger, type Level, type Logger } from './logger.js';
+
+/** dead-letter reasons: the decode error codes and the runtime's own two */
+export const DEAD_LETTER_REASONS = [...DECODE_ERROR_CODES, 'PROCESSING_FAILED', 'ENCODE_FAILED'] as const;
 
 /** 1 s to 7 d. */
 export const POISON_TO_CRASH_BUCKETS = [
@@ -127,6 +131,9 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     labelNames: ['reason'] as const,
     registers,
   });
+  // Every known reason starts at 0, so the first dead letter of a kind is an increase that
+  // rate() and the DeadLettersArriving alert see (a series born at 1 has no increase).
+  for (const reason of DEAD_LETTER_REASONS) deadLettered.inc({ reason }, 0);
   const hwErrors = new Counter({
     name: 'poisonlink_hw_errors_total',
     help: 'Hardware error signals recognised',

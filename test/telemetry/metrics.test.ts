@@ -209,3 +209,27 @@ describe('telemetry', () => {
     }
   });
 });
+
+describe('dead-letter counter', () => {
+  it('exposes every known reason at 0 before the first dead letter, so the first one is an increase', async () => {
+    const t = createTelemetry({ write: () => {}, defaultMetrics: false });
+    const text = await t.registry.metrics();
+    expect(text).toContain('poisonlink_records_dead_lettered_total{reason="TRUNCATED"} 0');
+    expect(text).toContain('poisonlink_records_dead_lettered_total{reason="PROCESSING_FAILED"} 0');
+    const tally = new BatchTally();
+    tally.deadLetter('TRUNCATED');
+    t.batchCommitted({
+      topic: 'in',
+      partition: 0,
+      records: 1,
+      durationSeconds: 0.01,
+      lagRecords: 0,
+      verdicts: 0,
+      hostEvents: 0,
+      tally,
+    });
+    expect(await t.registry.metrics()).toContain(
+      'poisonlink_records_dead_lettered_total{reason="TRUNCATED"} 1',
+    );
+  });
+});
