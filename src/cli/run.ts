@@ -3,9 +3,9 @@
  * 1 after a fatal operational error (bad credentials, unreachable brokers, shutdown timeout),
  * 2 for an invalid configuration or usage.
  */
-import { readFileSync } from 'node:fs';
-import { type KnownIssueRules, NO_KNOWN_ISSUES, parseKnownIssues } from '../classify/index.js';
+import type { KnownIssueRules } from '../classify/index.js';
 import { describeError, isPoisonlinkError, PoisonlinkError } from '../config/errors.js';
+import { loadKnownIssuesFile } from '../config/known-issues-file.js';
 import { loadConfig } from '../config/load.js';
 import { defaultsYaml, redactConfig } from '../config/print.js';
 import type { Config } from '../config/schema.js';
@@ -20,28 +20,6 @@ const RUN_USAGE = `usage: poisonlink run [--config FILE] [--set key.path=value].
 Settings come from the defaults, then the YAML file, then POISONLINK_* environment variables
 (e.g. POISONLINK_KAFKA_BROKERS=a:9092,b:9092), then flags. \`poisonlink config --print-defaults\`
 lists every key.`;
-
-function loadKnownIssues(config: Config): KnownIssueRules {
-  const file = config.knownIssues.file;
-  if (file === null) return NO_KNOWN_ISSUES;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e: unknown) {
-    throw new PoisonlinkError('CONFIG_FILE_UNREADABLE', `cannot read known-issues file ${file}`, {
-      cause: e,
-    });
-  }
-  const res = parseKnownIssues(text);
-  if (!res.ok) {
-    const lines = res.errors.map((e) => `  ${file}:${e.line}: ${e.message}`);
-    throw new PoisonlinkError(
-      'CONFIG_INVALID',
-      `invalid known-issues file (${res.errors.length} problem(s)):\n${lines.join('\n')}`,
-    );
-  }
-  return res.rules;
-}
 
 function configOrExit(argv: readonly string[]): { config: Config; rest: string[] } | number {
   try {
@@ -68,7 +46,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const log = telemetry.log;
   let knownIssues: KnownIssueRules;
   try {
-    knownIssues = loadKnownIssues(config);
+    knownIssues = loadKnownIssuesFile(config.knownIssues.file);
   } catch (e: unknown) {
     process.stderr.write(`poisonlink: ${describeError(e)}\n`);
     return 2;
