@@ -17,25 +17,34 @@ interface HostSpec {
 
 const DAY_US = 86_400_000_000;
 const T0 = Date.UTC(2026, 10, 20, 0, 0, 0) * 1000; // 2026-11-20T00:00:00Z
-const out: string[] = [];
-let seq = 0;
+interface Rec {
+  host: string;
+  boot_id: string;
+  ts: number;
+  uptime_us: number;
+  seq: number;
+  priority: number;
+  message: string;
+  arch: string;
+  kernel_release: string;
+  source: string;
+}
+const records: Rec[] = [];
 
 function emit(h: HostSpec, uptimeS: number, message: string, priority = 6): void {
   const uptimeUs = Math.round(uptimeS * 1e6);
-  out.push(
-    JSON.stringify({
-      host: h.host,
-      boot_id: h.bootId,
-      ts: h.bootUs + uptimeUs,
-      uptime_us: uptimeUs,
-      seq: seq++,
-      priority,
-      message,
-      arch: h.arch,
-      kernel_release: h.release,
-      source: 'kmsg',
-    }),
-  );
+  records.push({
+    host: h.host,
+    boot_id: h.bootId,
+    ts: h.bootUs + uptimeUs,
+    uptime_us: uptimeUs,
+    seq: 0,
+    priority,
+    message,
+    arch: h.arch,
+    kernel_release: h.release,
+    source: 'kmsg',
+  });
 }
 
 function lines(h: HostSpec, startS: number, stepS: number, texts: string[], priority = 4): number {
@@ -410,6 +419,15 @@ function ext4Warning(h: HostSpec, atS: number, pid: number): void {
     '---[ end trace 0000000000000000 ]---',
   ]);
 }
+
+// A topic holds the fleet roughly in event-time order: sort (stably) and number each host's records.
+records.sort((a, b) => a.ts - b.ts);
+const seqs = new Map<string, number>();
+for (const r of records) {
+  r.seq = seqs.get(r.host) ?? 0;
+  seqs.set(r.host, r.seq + 1);
+}
+const out = records.map((r) => JSON.stringify(r));
 
 // 8. one malformed record: a shipper wrote a truncated JSON line.
 out.splice(
