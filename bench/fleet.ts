@@ -30,7 +30,7 @@ export interface FleetMix {
 export const T0_US = Date.UTC(2026, 10, 20, 0, 0, 0) * 1000;
 
 /** mulberry32: small, fast, deterministic */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -41,7 +41,7 @@ function rng(seed: number): () => number {
   };
 }
 
-const RELEASES = [
+export const RELEASES = [
   '6.8.0-45-generic',
   '6.12.48-1.el9.x86_64',
   '6.1.0-27-amd64',
@@ -52,13 +52,13 @@ export function hostName(i: number): string {
   return `host-${i.toString().padStart(6, '0')}.dc${i % 7}.example.net`;
 }
 
-function bootId(i: number): string {
+export function bootId(i: number): string {
   const h = (Math.imul(i + 1, 2654435761) >>> 0).toString(16).padStart(8, '0');
   return `${h}-6b77-4c2e-9a51-${i.toString(16).padStart(12, '0')}`;
 }
 
 /** routine chatter: what a healthy server prints (numbers vary so strings differ) */
-function routine(r: () => number): string {
+export function routine(r: () => number): string {
   const n = Math.floor(r() * 100000);
   switch (Math.floor(r() * 12)) {
     case 0:
@@ -111,7 +111,7 @@ function poisonReport(pfn: number): string[] {
   ];
 }
 
-function pageFaultCrash(release: string, fn: string, pid: number): string[] {
+export function pageFaultCrash(release: string, fn: string, pid: number): string[] {
   return [
     'BUG: unable to handle page fault for address: ffff8f3a4272d040',
     '#PF: supervisor read access in kernel mode',
@@ -141,7 +141,7 @@ function pageFaultCrash(release: string, fn: string, pid: number): string[] {
   ];
 }
 
-function warningCrash(release: string, pid: number): string[] {
+export function warningCrash(release: string, pid: number): string[] {
   return [
     '------------[ cut here ]------------',
     `WARNING: CPU: 3 PID: ${pid} at fs/ext4/inode.c:379 ext4_da_update_reserve_space+0x1b1/0x1d0`,

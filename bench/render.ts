@@ -209,6 +209,12 @@ function broker(r: Broker, key: string): string {
   return [title, '', machineLine(r.machine), '', ...pre, text, ''].join('\n');
 }
 
+function latency(r: Broker, key: string): string {
+  const text = typeof r.markdown === 'string' ? r.markdown : `\`\`\`\n${JSON.stringify(r, null, 2)}\n\`\`\``;
+  const title = `## 5. Latency: last line of a crash report produced → verdict readable (read_committed)${key === 'latency' ? '' : ` (${key.slice('latency-'.length)})`}`;
+  return [title, '', machineLine(r.machine), '', text, ''].join('\n');
+}
+
 export function renderResults(results: Record<string, unknown>, notes: string, summary = ''): string {
   const out: string[] = [];
   out.push('# poisonlink benchmark results');
@@ -227,6 +233,7 @@ export function renderResults(results: Record<string, unknown>, notes: string, s
   for (const [, r] of of('memory')) out.push(memory(r as Memory));
   for (const [, r] of of('profile')) out.push(profile(r as Profile));
   for (const [k, r] of of('broker')) out.push(broker(r as Broker, k));
+  for (const [k, r] of of('latency')) out.push(latency(r as Broker, k));
   if (notes.trim() !== '') {
     out.push(notes.trim());
     out.push('');

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only inprocess,memory,profile,broker] [--records N] [--hosts N] [--runs N] ...`
+ * `npm run bench [-- --only inprocess,memory,profile,broker,latency] [--records N] [--hosts N] [--runs N] ...`
  *
  * Runs each selected part in its own child process (clean heap, its own V8 flags), stores each
  * part's result as bench/out/<part>.json and writes bench/RESULTS.md from every result stored so
@@ -16,7 +16,7 @@ const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, '..');
 const OUT = path.join(BENCH, 'out');
 
-const ALL = ['inprocess', 'memory', 'profile', 'broker'] as const;
+const ALL = ['inprocess', 'memory', 'profile', 'broker', 'latency'] as const;
 type Part = (typeof ALL)[number];
 
 /** the flags each part's child gets; the runtime's own V8 flag (bin/poisonlink.js) where it applies */
@@ -26,6 +26,7 @@ const NODE_FLAGS: Record<Part, string[]> = {
   // profile.ts starts the profiled process itself
   profile: [],
   broker: ['--max-old-space-size=2048'],
+  latency: ['--max-old-space-size=2048'],
 };
 
 const SCRIPT: Record<Part, string> = {
@@ -33,6 +34,7 @@ const SCRIPT: Record<Part, string> = {
   memory: 'memory.ts',
   profile: 'profile.ts',
   broker: 'broker.ts',
+  latency: 'latency.ts',
 };
 
 /** flags passed through to every part (each reads the ones it knows) */
