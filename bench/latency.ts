@@ -1,0 +1,359 @@
+/**
+ * Part 5, latency through the real broker: the test broker (scripts/kafka/broker.ts), one
+ * `poisonlink run` (the compiled dist, `--max-semi-space-size=64` as bin/poisonlink.js sets it;
+ * batch and transaction settings left at their documented defaults), a producer writing routine
+ * kernel chatter of many hosts at a steady rate (event time = wall clock), and crash reports
+ * injected at a fixed interval, alternating:
+ *   trace  an x86 page-fault oops ending with `---[ end trace 0000000000000000 ]---`, after which
+ *          the host goes on printing routine lines at its usual rate
+ *   panic  the same oops followed by the x86 panic epilogue (`Kernel panic - not syncing: Fatal
+ *          exception`, `Kernel Offset: ...`, `---[ end Kernel panic - not syncing: Fatal exception ]---`);
+ *          the host prints nothing afterwards (it is rebooting)
+ * Latency of one crash: from the moment the producer's send holding the report's last line is
+ * acknowledged (acks=all) to the moment a read_committed consumer of the verdicts topic receives
+ * the verdict of that host. Run alone:
+ *   node --import tsx bench/latency.ts --latency-rate 20000 --latency-seconds 90 --dist bench/out/dist
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { type RunningBroker, startBroker } from '../scripts/kafka/broker.js';
+import { SCHEMA } from '../src/config/schema.js';
+import { createKernelLogEventCodec, createTriagedCrashCodec } from '../src/decode/codecs.js';
+import { type KernelLogEvent, makeEvent } from '../src/model/event.js';
+import { runSets, setArgs } from '../test/runtime/run-harness.js';
+import { bootId, hostName, pageFaultCrash, RELEASES, rng, routine } from './fleet.js';
+import { flag, log, machine, report, type Summary, summarize } from './stats.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RATE = flag('latency-rate', 20_000);
+const HOSTS = flag('latency-hosts', 10_000);
+/** seconds of steady production in total (the first WARMUP_S without crashes) */
+const SECONDS = flag('latency-seconds', 90);
+const WARMUP_S = flag('latency-warmup', 15);
+/** one crash every this many ms, trace and panic alternating */
+const CRASH_EVERY_MS = flag('latency-crash-every-ms', 300);
+const DIST = flag('dist', '');
+const PARTITIONS = 6;
+
+const held: { broker: RunningBroker | null; child: ChildProcess | null } = { broker: null, child: null };
+
+type Kind = 'trace' | 'panic';
+interface Crash {
+  kind: Kind;
+  host: string;
+  /** wall clock (ms, performance.now) when the send holding the last line was acknowledged */
+  ackedMs: number;
+  verdictMs: number;
+}
+
+function spawnRun(args: string[]): ChildProcess {
+  const compiled = DIST === '' ? null : path.resolve(DIST, 'runtime', 'run-main.js');
+  const argv =
+    compiled !== null && existsSync(compiled)
+      ? ['--max-semi-space-size=64', compiled, ...args]
+      : ['--max-semi-space-size=64', '--import', 'tsx', 'src/runtime/run-main.ts', ...args];
+  const child = spawn(process.execPath, argv, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+    stdio: [
+      'ignore',
+      openSync(path.join(ROOT, 'bench', 'out', `latency-run-${Date.now()}.log`), 'w'),
+      'pipe',
+    ],
+  });
+  let err = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (d: string) => {
+    err = (err + d).slice(-4000);
+  });
+  child.on('exit', (code) => {
+    if (code !== 0 && code !== null) log(`poisonlink run exited ${code}: ${err.slice(-1500)}`);
+  });
+  return child;
+}
+
+async function stopChild(c: ChildProcess | null): Promise<void> {
+  if (c === null || c.exitCode !== null || c.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+  c.kill('SIGTERM');
+  const t = setTimeout(() => c.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(t);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** x86 oops_end() with panic_on_oops, then vpanic()'s last line (kernel-formats.md "x86 epilogue") */
+function panicLines(release: string, pid: number): string[] {
+  return [
+    ...pageFaultCrash(release, 'd_lookup', pid),
+    'Kernel panic - not syncing: Fatal exception',
+    'Kernel Offset: 0x1a000000 from 0xffffffff81000000 (relocation range: 0xffffffff80000000-0xffffffffbfffffff)',
+    '---[ end Kernel panic - not syncing: Fatal exception ]---',
+  ];
+}
+
+async function main(): Promise<void> {
+  log('starting the test broker');
+  const broker = await startBroker({ heapMb: 1024 });
+  held.broker = broker;
+  const kafka = new Kafka({
+    clientId: 'poisonlink-bench-latency',
+    brokers: [broker.bootstrap],
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  const u = `${Date.now()}`;
+  const topics = {
+    input: `lat-in-${u}`,
+    verdicts: `lat-verdicts-${u}`,
+    hostEvents: `lat-host-events-${u}`,
+    deadLetter: `lat-dlq-${u}`,
+    changelog: `lat-changelog-${u}`,
+    repartition: `lat-repartition-${u}`,
+    groupId: `lat-run-${u}`,
+  };
+  await admin.createTopics({
+    topics: [{ topic: topics.input, numPartitions: PARTITIONS, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
+  // the documented defaults of the settings that shape batching and transactions (src/config/schema.ts)
+  const settings = {
+    'consumer.maxBatchRecords': Number(SCHEMA['consumer.maxBatchRecords']?.default),
+    'producer.transactionTimeoutMs': Number(SCHEMA['producer.transactionTimeoutMs']?.default),
+    'state.reportIdleMs': Number(SCHEMA['state.reportIdleMs']?.default),
+  };
+  const child = spawnRun(setArgs(runSets(broker.bootstrap, topics)));
+  held.child = child;
+
+  // ---- the verdict reader (read_committed), subscribed once the run process created the topic
+  const triaged = createTriagedCrashCodec();
+  const verdictAt = new Map<string, number>();
+  let verdicts = 0;
+  let undecodable = 0;
+  const reader = kafka.consumer({
+    groupId: `lat-reader-${u}`,
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+  });
+  const readerReady = (async () => {
+    for (;;) {
+      const names = await admin.listTopics();
+      if (names.includes(topics.verdicts)) break;
+      await sleep(200);
+    }
+    await reader.connect();
+    await reader.subscribe({ topic: topics.verdicts, fromBeginning: true });
+    await reader.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const now = performance.now();
+        for (const m of batch.messages) {
+          if (m.value === null) continue;
+          const r = triaged.decodeRaw(m.value);
+          if (!r.ok) {
+            undecodable++;
+            continue;
+          }
+          verdicts++;
+          if (!verdictAt.has(r.value.host)) verdictAt.set(r.value.host, now);
+        }
+      },
+    });
+  })();
+
+  // ---- the fleet: hosts booted an hour ago, round-robin routine lines
+  const codec = createKernelLogEventCodec();
+  const r = rng(7);
+  const startUs = Date.now() * 1000;
+  const hosts = Array.from({ length: HOSTS }, (_, i) => ({
+    name: hostName(i),
+    boot: bootId(i),
+    release: RELEASES[i % RELEASES.length] as string,
+    bootUs: startUs - 3_600_000_000 - i * 1000,
+    dead: false,
+  }));
+  let lastTs = 0;
+  const event = (
+    h: (typeof hosts)[number],
+    message: string,
+    priority: number,
+  ): { key: string; value: Buffer } => {
+    // event time is the wall clock, strictly increasing per producer
+    let ts = Date.now() * 1000;
+    if (ts <= lastTs) ts = lastTs + 1;
+    lastTs = ts;
+    const e: KernelLogEvent = makeEvent({
+      host: h.name,
+      ts,
+      message,
+      boot_id: h.boot,
+      uptime_us: ts - h.bootUs,
+      priority,
+      arch: 'x86_64',
+      kernel_release: h.release,
+      source: 'kmsg',
+    });
+    return { key: h.name, value: codec.encode(e) };
+  };
+
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const crashes: Crash[] = [];
+  let next = 0; // round-robin host index
+  let crashHost = HOSTS - 1; // crashes take hosts from the end, one each
+  let sent = 0;
+  let sends = 0;
+  let maxBehind = 0;
+  const t0 = performance.now();
+  const endMs = t0 + SECONDS * 1000;
+  const crashStart = t0 + WARMUP_S * 1000;
+  const crashEnd = endMs - 5_000;
+  let nextCrash = crashStart;
+  let kindToggle = 0;
+  log(
+    `producing ${RATE} records/s over ${HOSTS} hosts for ${SECONDS} s; crashes every ${CRASH_EVERY_MS} ms after ${WARMUP_S} s`,
+  );
+  while (performance.now() < endMs) {
+    const now = performance.now();
+    const due = Math.floor(((now - t0) / 1000) * RATE) - sent;
+    if (due <= 0) {
+      await sleep(2);
+      continue;
+    }
+    if (due > maxBehind) maxBehind = due;
+    const batch: { key: string; value: Buffer }[] = [];
+    const n = Math.min(due, 5_000);
+    let pending: Crash | null = null;
+    if (now >= nextCrash && now < crashEnd) {
+      nextCrash += CRASH_EVERY_MS;
+      const kind: Kind = kindToggle++ % 2 === 0 ? 'trace' : 'panic';
+      const h = hosts[crashHost--];
+      if (h !== undefined) {
+        const lines =
+          kind === 'trace'
+            ? pageFaultCrash(h.release, 'd_lookup', 200_000 + crashHost)
+            : panicLines(h.release, 200_000 + crashHost);
+        for (const line of lines) batch.push(event(h, line, 4));
+        if (kind === 'panic') h.dead = true;
+        pending = { kind, host: h.name, ackedMs: -1, verdictMs: -1 };
+      }
+    }
+    while (batch.length < n) {
+      const h = hosts[next] as (typeof hosts)[number];
+      next = (next + 1) % HOSTS;
+      if (h.dead) continue;
+      batch.push(event(h, routine(r), 6));
+    }
+    await producer.send({ topic: topics.input, acks: -1, messages: batch });
+    const acked = performance.now();
+    sends++;
+    sent += batch.length;
+    if (pending !== null) {
+      pending.ackedMs = acked;
+      crashes.push(pending);
+    }
+  }
+  const produceS = (performance.now() - t0) / 1000;
+  log(
+    `produced ${sent} records in ${produceS.toFixed(1)} s (${Math.round(sent / produceS)} records/s, ${sends} sends); ${crashes.length} crashes`,
+  );
+  // the trace reports still need their hosts' next lines 2 s of event time later: keep the routine
+  // chatter going (same rate) while waiting for the last verdicts
+  const waitUntil = performance.now() + 20_000;
+  while (performance.now() < waitUntil && crashes.some((c) => !verdictAt.has(c.host))) {
+    const batch: { key: string; value: Buffer }[] = [];
+    for (let i = 0; i < RATE / 10; i++) {
+      const h = hosts[next] as (typeof hosts)[number];
+      next = (next + 1) % HOSTS;
+      if (!h.dead) batch.push(event(h, routine(r), 6));
+    }
+    await producer.send({ topic: topics.input, acks: -1, messages: batch });
+    await sleep(100);
+  }
+  await producer.disconnect();
+  await readerReady;
+  // consumer lag of the run process at the end
+  const ends = await admin.fetchTopicOffsets(topics.input);
+  const committed = await admin.fetchOffsets({ groupId: topics.groupId, topics: [topics.input] });
+  const byP = new Map(committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
+  const lag = ends.reduce((a, e) => a + Number(e.high) - Math.max(0, byP.get(e.partition) ?? 0), 0);
+  await reader.disconnect();
+  await admin.disconnect();
+
+  for (const c of crashes) c.verdictMs = verdictAt.get(c.host) ?? -1;
+  const got = crashes.filter((c) => c.verdictMs >= 0);
+  const missing = crashes.length - got.length;
+  const pct = (xs: number[], p: number): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
+  };
+  const stat = (
+    cs: Crash[],
+  ): { n: number; p50: number; p90: number; p99: number; max: number; min: number } => {
+    const ms = cs.map((c) => c.verdictMs - c.ackedMs);
+    return {
+      n: ms.length,
+      min: Math.min(...ms),
+      p50: pct(ms, 50),
+      p90: pct(ms, 90),
+      p99: pct(ms, 99),
+      max: Math.max(...ms),
+    };
+  };
+  const all = stat(got);
+  const byKind = {
+    trace: stat(got.filter((c) => c.kind === 'trace')),
+    panic: stat(got.filter((c) => c.kind === 'panic')),
+  };
+  const rateAchieved: Summary = summarize([sent / produceS]);
+  const int = (x: number): string => Math.round(x).toLocaleString('en-US');
+  const row = (name: string, s: ReturnType<typeof stat>): string =>
+    `| ${name} | ${s.n} | ${int(s.p50)} | ${int(s.p90)} | ${int(s.p99)} | ${int(s.max)} | ${int(s.min)} | ${s.p99 < 1000 ? 'met' : 'NOT met'} |`;
+  const markdown = [
+    `One \`poisonlink run\` (compiled dist, \`--max-semi-space-size=64\`) on a 6-partition input topic of the test broker (single KRaft node, JVM heap 1 GiB, on the same 2 cores). Producer in the bench process: ${int(sent)} records in ${produceS.toFixed(1)} s = **${int(sent / produceS)} records/s** (target rate ${int(RATE)}; the largest backlog behind the schedule at one send was ${int(maxBehind)} records), ${int(HOSTS)} hosts round-robin (~${(RATE / HOSTS).toFixed(1)} lines per host per second), event time = wall clock, acks=all. After ${WARMUP_S} s of routine lines, one crash report every ${CRASH_EVERY_MS} ms on a host of its own, alternating an x86 page-fault oops ending with \`---[ end trace 0000000000000000 ]---\` (the host then goes on with its routine lines) and the same oops followed by the panic epilogue ending with \`---[ end Kernel panic - not syncing: Fatal exception ]---\` (the host then stays silent). Settings: the documented defaults (${Object.entries(
+      settings,
+    )
+      .map(([k, v]) => `\`${k}\` ${int(v)}`)
+      .join(
+        ', ',
+      )}); the reader is a kafkajs consumer with \`readUncommitted: false\`, \`maxWaitTimeInMs\` 100.`,
+    '',
+    "Latency = from the acknowledgement of the send holding the report's last line to the arrival of the verdict at the read_committed reader (ms):",
+    '',
+    '| crash reports | n | p50 | p90 | p99 | max | min | p99 < 1 s |',
+    '|---|---|---|---|---|---|---|---|',
+    row('all', all),
+    row('ending with `---[ end trace ... ]---` (then routine lines)', byKind.trace),
+    row('panics ending with `---[ end Kernel panic ... ]---`', byKind.panic),
+    '',
+    `${crashes.length} crashes injected, ${missing} without a verdict after 20 s; ${verdicts} verdict records read (${undecodable} undecodable); consumer lag of the run group at the end: ${int(lag)} records.`,
+  ].join('\n');
+  report({
+    part: 'latency',
+    machine: machine(),
+    rate: RATE,
+    achievedRecordsPerSecond: rateAchieved,
+    hosts: HOSTS,
+    seconds: SECONDS,
+    crashEveryMs: CRASH_EVERY_MS,
+    settings,
+    crashes: crashes.length,
+    missing,
+    lag,
+    all,
+    byKind,
+    markdown,
+  });
+}
+
+try {
+  await main();
+} finally {
+  await stopChild(held.child);
+  await held.broker?.stop();
+}
