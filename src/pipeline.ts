@@ -9,14 +9,15 @@
  * deterministic, so a host's verdicts depend only on that host's sequence of records: a live run,
  * a replay and a file triage of the same records agree.
  */
+import { type AssemblerState, newAssemblerState } from './assemble/assembler.js';
 import {
-  processEvent,
-  advanceHost,
-  flushHost,
-  newHostLineState,
+  advanceLines,
+  compactHw,
+  flushLines,
   type HostLineState,
   type HostOutput,
-} from './assemble/index.js';
+  processLines,
+} from './assemble/host.js';
 import { NO_KNOWN_ISSUES, type KnownIssueRules } from './classify/index.js';
 import {
   advance as advanceCorrelator,
@@ -35,7 +36,7 @@ import type { CorrelationConfig, StateLimits } from './model/config.js';
 import type { KernelLogEvent } from './model/event.js';
 import type { HwSignal } from './model/signal.js';
 import type { HostHardwareEvent, TriagedCrash } from './model/verdict.js';
-import { hwIsIdle } from './parse/hw/index.js';
+import { type HwState, newHwState } from './parse/hw/state.js';
 
 export type EvictionReason = 'max_hosts' | 'retention' | 'max_incidents' | 'report_lines';
 export type LateOutcome = 'revised' | 'dropped';
@@ -77,10 +78,16 @@ export interface Pipeline {
   gauges(): { hosts: number; hostsWithUnrecoveredPoison: number };
 }
 
-interface HostEntry {
-  corr: HostState;
-  /** per-line stages; null until the host's first record */
-  line: HostLineState | null;
+/**
+ * One tracked host. The entry is itself the assembler's state (its four fields: boot id, last
+ * uptime, lines since the boot, open reports), so an idle host is this one object and its key.
+ * The hardware state and the correlator's state are created when a line or a signal needs them
+ * (null stands for the fresh state; see HwHolder): an idle host carries neither.
+ */
+interface HostEntry extends AssemblerState {
+  hw: HwState | null;
+  /** the correlator's state; null until the host's first signal, report or due advance */
+  corr: HostState | null;
   /** greatest event time of the host's records, µs (retention is measured from it) */
   seen: number;
   /** sweep epoch of the last move to the back of the map (least-recently-seen order) */
@@ -88,14 +95,50 @@ interface HostEntry {
 }
 
 /** Snapshot layout: version byte, u32 length of the correlator's Avro state, that state, then the
- * per-line stages' open state as JSON (absent when idle). */
+ * per-line stages' open state as JSON (`HostLineState`; absent in a snapshot of a host that has not
+ * had a record since it was restored without one). */
 const SNAPSHOT_VERSION = 1;
 
 /** retention sweeps run at most once per this much watermark progress */
 const SWEEP_EVERY_US = 60_000_000;
 
-function lineIdle(l: HostLineState): boolean {
-  return l.asm.open === null && hwIsIdle(l.hw);
+const FRESH_ASM: Readonly<AssemblerState> = Object.freeze(newAssemblerState());
+const FRESH_HW: Readonly<HwState> = Object.freeze(newHwState());
+
+function newEntry(seen: number, epoch: number): HostEntry {
+  return {
+    bootId: FRESH_ASM.bootId,
+    lastUptimeS: FRESH_ASM.lastUptimeS,
+    sinceBoot: FRESH_ASM.sinceBoot,
+    open: FRESH_ASM.open,
+    hw: null,
+    corr: null,
+    seen,
+    epoch,
+  };
+}
+
+/** A restored correlator state that never saw an input or a watermark: null stands for it. */
+function pristine(s: HostState): boolean {
+  return (
+    s.boot === 0 &&
+    s.bootId === null &&
+    s.bootStart === null &&
+    s.lastTs === null &&
+    s.lastUptimeUs === undefined &&
+    s.wm === undefined &&
+    s.prevBoots === undefined &&
+    s.incidents === undefined &&
+    s.open === undefined &&
+    s.ce === undefined &&
+    s.inj === undefined &&
+    s.injBoot === undefined &&
+    s.sigs === undefined
+  );
+}
+
+function lineIdle(e: HostEntry): boolean {
+  return e.open === null && (e.hw === null || (e.hw.blocks === null && e.hw.held === null));
 }
 
 export function createPipeline(options: PipelineOptions): Pipeline {
@@ -113,6 +156,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
    * so an advance costs O(busy hosts), not O(hosts).
    */
   const active = new Set<string>();
+  /** restored from a snapshot without line state: their next record marks them dirty */
+  const lineless = new Set<string>();
   /**
    * A host's shipper may lag the partition by up to the allowed lateness: the line stages see the
    * watermark that much later, so a lagging host's open reports are not cut by other hosts' time.
@@ -133,58 +178,58 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     for (const e of r.evictions) sink.eviction(e.reason, e.count);
   }
 
+  function corrOf(host: string, entry: HostEntry): HostState {
+    let c = entry.corr;
+    if (c === null) {
+      c = newHostState(host);
+      entry.corr = c;
+    }
+    return c;
+  }
+
   /** Hands the per-line stages' output to the correlator; true when there was any. */
-  function feed(entry: HostEntry, out: HostOutput): boolean {
+  function feed(host: string, entry: HostEntry, out: HostOutput): boolean {
+    if (out.signals.length === 0 && out.reports.length === 0) return false;
+    const corr = corrOf(host, entry);
     for (const s of out.signals) {
       if (s.type === 'hw') {
         sink.hwError(s);
-        emit(step(entry.corr, { type: 'hw', signal: s }, ctx));
+        emit(step(corr, { type: 'hw', signal: s }, ctx));
       } else {
-        emit(step(entry.corr, { type: 'marker', signal: s }, ctx));
+        emit(step(corr, { type: 'marker', signal: s }, ctx));
       }
     }
     for (const report of out.reports) {
       if (report.truncatedLines > 0) sink.eviction('report_lines', report.truncatedLines);
-      emit(step(entry.corr, { type: 'crash', report }, ctx));
+      emit(step(corr, { type: 'crash', report }, ctx));
     }
-    return out.signals.length > 0 || out.reports.length > 0;
+    // one copy of the host's boot id: the correlator's is the same text as the line stages'
+    if (corr.bootId !== null && corr.bootId === entry.bootId) corr.bootId = entry.bootId;
+    return true;
   }
 
-  function entryOf(host: string): HostEntry {
-    let e = hosts.get(host);
-    if (e !== undefined) {
-      // least-recently-seen order for max_hosts eviction, refreshed once per sweep epoch: a
-      // delete + set per record would cost more than the whole routine-line path
-      if (e.epoch !== epoch) {
-        hosts.delete(host);
-        hosts.set(host, e);
-        e.epoch = epoch;
-      }
-      return e;
+  function evictOldest(): void {
+    const oldest = hosts.keys().next();
+    if (!oldest.done) {
+      hosts.delete(oldest.value);
+      active.delete(oldest.value);
+      lineless.delete(oldest.value);
+      dirty.add(oldest.value);
+      sink.eviction('max_hosts', 1);
     }
-    if (hosts.size >= limits.maxHosts) {
-      const oldest = hosts.keys().next();
-      if (!oldest.done) {
-        hosts.delete(oldest.value);
-        active.delete(oldest.value);
-        dirty.add(oldest.value);
-        sink.eviction('max_hosts', 1);
-      }
-    }
-    e = { corr: newHostState(host), line: null, seen: Number.NEGATIVE_INFINITY, epoch };
-    hosts.set(host, e);
-    return e;
   }
 
   function needsSoon(entry: HostEntry, wm: number): boolean {
-    if (entry.line !== null && !lineIdle(entry.line)) return true;
+    if (!lineIdle(entry)) return true;
+    if (entry.corr === null) return false;
     const due = nextDueUs(entry.corr, ctx);
     return due !== null && due <= wm + SWEEP_EVERY_US;
   }
 
   function advanceEntry(host: string, entry: HostEntry, wm: number): void {
-    if (entry.line !== null && feed(entry, advanceHost(entry.line, wm, limits, lagGraceUs))) dirty.add(host);
-    const r = advanceCorrelator(entry.corr, wm, ctx);
+    if (feed(host, entry, advanceLines(entry, entry, wm, limits, lagGraceUs))) dirty.add(host);
+    compactHw(entry);
+    const r = advanceCorrelator(corrOf(host, entry), wm, ctx);
     emit(r);
     if (r.verdicts.length > 0 || r.hostEvents.length > 0) dirty.add(host);
   }
@@ -192,13 +237,21 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   function sweep(wm: number): void {
     epoch++;
     for (const [host, entry] of hosts) {
-      const busy = entry.line !== null && !lineIdle(entry.line);
-      const due = nextDueUs(entry.corr, ctx);
-      if (busy || (due !== null && due <= wm)) advanceEntry(host, entry, wm);
-      const idle = entry.line === null || lineIdle(entry.line);
-      if (idle && wm - entry.seen > retentionUs && hostExpired(entry.corr, wm, ctx)) {
+      const busy = !lineIdle(entry);
+      const corr = entry.corr;
+      if (busy) advanceEntry(host, entry, wm);
+      else if (corr !== null) {
+        const due = nextDueUs(corr, ctx);
+        if (due !== null && due <= wm) advanceEntry(host, entry, wm);
+      }
+      if (
+        lineIdle(entry) &&
+        wm - entry.seen > retentionUs &&
+        (entry.corr === null || hostExpired(entry.corr, wm, ctx))
+      ) {
         hosts.delete(host);
         active.delete(host);
+        lineless.delete(host);
         dirty.add(host);
         sink.eviction('retention', 1);
       } else if (needsSoon(entry, wm)) active.add(host);
@@ -209,19 +262,34 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   return {
     process(event) {
       const host = event.host;
-      const entry = entryOf(host);
-      if (event.ts > entry.seen) entry.seen = event.ts;
-      if (entry.line === null) {
-        entry.line = newHostLineState();
+      let entry = hosts.get(host);
+      if (entry === undefined) {
+        if (hosts.size >= limits.maxHosts) evictOldest();
+        entry = newEntry(event.ts, epoch);
+        hosts.set(host, entry);
         dirty.add(host);
+      } else {
+        // least-recently-seen order for max_hosts eviction, refreshed once per sweep epoch: a
+        // delete + set per record would cost more than the whole routine-line path
+        if (entry.epoch !== epoch) {
+          hosts.delete(host);
+          hosts.set(host, entry);
+          entry.epoch = epoch;
+        }
+        if (event.ts > entry.seen) entry.seen = event.ts;
+        if (lineless.size > 0 && lineless.delete(host)) dirty.add(host);
       }
-      const out = processEvent(entry.line, event, limits);
+      const bootId = entry.bootId;
+      const out = processLines(entry, entry, event, limits);
+      // keep the boot id string already held when the record repeats it (no new copy per host)
+      if (bootId !== null && entry.bootId === bootId) entry.bootId = bootId;
       // A routine line on an idle host changes nothing the changelog or a deadline needs (only
       // the uptime the boot detection compares with, which a restore may see a little stale).
-      if (feed(entry, out) || !lineIdle(entry.line)) {
+      if (feed(host, entry, out) || !lineIdle(entry)) {
         dirty.add(host);
         active.add(host);
       }
+      if (entry.hw !== null && entry.hw.facts === null) compactHw(entry);
       sinceSweep++;
     },
 
@@ -252,11 +320,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
     flush() {
       for (const [host, entry] of hosts) {
-        if (entry.line !== null) feed(entry, flushHost(entry.line, limits));
-        // settle pending verdicts: event time runs past every window of this host
-        const end =
-          (entry.corr.lastTs ?? 0) + Math.max(limits.reportIdleMs, ctx.config.latenessMs) * 1000 + 1;
-        emit(advanceCorrelator(entry.corr, end, ctx));
+        feed(host, entry, flushLines(entry, entry, limits));
+        compactHw(entry);
+        // settle pending verdicts: event time runs past every window of this host (a host without
+        // correlator state has nothing to settle)
+        const corr = entry.corr;
+        if (corr !== null) {
+          const end = (corr.lastTs ?? 0) + Math.max(limits.reportIdleMs, ctx.config.latenessMs) * 1000 + 1;
+          emit(advanceCorrelator(corr, end, ctx));
+        }
         dirty.add(host);
       }
     },
@@ -270,8 +342,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     snapshot(host) {
       const entry = hosts.get(host);
       if (entry === undefined) return null;
-      const corr = encodeHostState(entry.corr);
-      const line = entry.line === null ? null : Buffer.from(JSON.stringify(entry.line), 'utf8');
+      const corr = encodeHostState(entry.corr ?? newHostState(host));
+      let line: Buffer | null = null;
+      if (!lineless.has(host)) {
+        const state: HostLineState = {
+          hw: entry.hw ?? FRESH_HW,
+          asm: {
+            bootId: entry.bootId,
+            lastUptimeS: entry.lastUptimeS,
+            sinceBoot: entry.sinceBoot,
+            open: entry.open,
+          },
+        };
+        line = Buffer.from(JSON.stringify(state), 'utf8');
+      }
       const out = Buffer.allocUnsafe(5 + corr.length + (line?.length ?? 0));
       out.writeUInt8(SNAPSHOT_VERSION, 0);
       out.writeUInt32BE(corr.length, 1);
@@ -291,13 +375,24 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const corr = decodeHostState(buf.subarray(5, 5 + n));
       const rest = buf.subarray(5 + n);
       const line = rest.length > 0 ? (JSON.parse(rest.toString('utf8')) as HostLineState) : null;
-      hosts.set(host, { corr, line, seen: corr.lastTs ?? Number.NEGATIVE_INFINITY, epoch });
+      const entry = newEntry(corr.lastTs ?? Number.NEGATIVE_INFINITY, epoch);
+      entry.corr = pristine(corr) ? null : corr;
+      if (line !== null) {
+        entry.bootId = line.asm.bootId;
+        entry.lastUptimeS = line.asm.lastUptimeS;
+        entry.sinceBoot = line.asm.sinceBoot;
+        entry.open = line.asm.open;
+        entry.hw = line.hw;
+        compactHw(entry);
+        lineless.delete(host);
+      } else lineless.add(host);
+      hosts.set(host, entry);
       active.add(host);
     },
 
     gauges() {
       let poisoned = 0;
-      for (const e of hosts.values()) if (hasUnrecoveredPoison(e.corr, ctx)) poisoned++;
+      for (const e of hosts.values()) if (e.corr !== null && hasUnrecoveredPoison(e.corr, ctx)) poisoned++;
       return { hosts: hosts.size, hostsWithUnrecoveredPoison: poisoned };
     },
   };

@@ -6,7 +6,16 @@ import type { StateLimits } from '../model/config.js';
 import type { CrashReport } from '../model/crash.js';
 import type { KernelLogEvent } from '../model/event.js';
 import type { LineContext, MarkerSignal, Signal } from '../model/signal.js';
-import { advanceHw, flushHw, type HwState, hwIsIdle, newHwState, pushHwLine } from '../parse/hw/state.js';
+import {
+  advanceHw,
+  flushHw,
+  type HwState,
+  hwIsIdle,
+  hwPrefilter,
+  MAX_TEXT,
+  newHwState,
+  pushHwLine,
+} from '../parse/hw/state.js';
 import { stripStamp } from '../parse/hw/line.js';
 import {
   type AssemblerState,
@@ -21,6 +30,18 @@ export interface HostLineState {
   hw: HwState;
   asm: AssemblerState;
 }
+
+/**
+ * Where a caller that keeps many hosts holds the hardware state: null stands for a fresh
+ * {@link newHwState} and is replaced by a real one at the first line that may be a hardware line
+ * (the pipeline keeps a million idle hosts this way; see {@link compactHw}). The functions taking a
+ * holder and an assembler state are the ones {@link processEvent} and friends run.
+ */
+export interface HwHolder {
+  hw: HwState | null;
+}
+
+const NO_SIGNALS: readonly Signal[] = Object.freeze([]);
 
 export interface HostOutput {
   /** hardware signals and markers (INJECTION, TAINT_MCE from the recognizers; BOOT from the assembler) */
@@ -71,12 +92,29 @@ const scratch: { event: KernelLogEvent; text: string } = {
 };
 
 /**
+ * A fresh hardware state returns nothing and stays fresh for a line its prefilter rejects
+ * (pushHwLine's first steps touch only facts, blocks and held, all null): so the state is created
+ * only for a line that may be a hardware line.
+ */
+function hwLine(h: HwHolder, ctx: LineContext): readonly Signal[] {
+  let hw = h.hw;
+  if (hw === null) {
+    const raw = ctx.text;
+    if (!hwPrefilter(raw.length > MAX_TEXT ? raw.slice(0, MAX_TEXT) : raw)) return NO_SIGNALS;
+    hw = newHwState();
+    h.hw = hw;
+  }
+  return pushHwLine(hw, ctx);
+}
+
+/**
  * Order: hardware signals before the reports closed by the same line (errors precede the crash they
  * may explain); at a boot, the previous boot's signals and reports first, then BOOT, then the rest.
  */
 function line(
   out: MutableHostOutput | null,
-  st: HostLineState,
+  h: HwHolder,
+  asm: AssemblerState,
   event: KernelLogEvent,
   text: string,
   limits: StateLimits,
@@ -84,15 +122,16 @@ function line(
   scratch.event = event;
   scratch.text = text;
   const ctx: LineContext = scratch;
-  const a = pushLine(st.asm, ctx, limits);
+  const a = pushLine(asm, ctx, limits);
   let o = out;
   if (a.markers.length !== 0) {
-    o = collect(o, flushHw(st.hw), a.reports);
+    if (h.hw !== null) o = collect(o, flushHw(h.hw), a.reports);
+    else o = collect(o, NO_SIGNALS, a.reports);
     o = collect(o, a.markers as readonly MarkerSignal[], []);
-    return collect(o, pushHwLine(st.hw, ctx), []);
+    return collect(o, hwLine(h, ctx), []);
   }
-  const h = pushHwLine(st.hw, ctx);
-  if (a.reports.length !== 0 || h.length !== 0) o = collect(o, h, a.reports);
+  const hs = hwLine(h, ctx);
+  if (a.reports.length !== 0 || hs.length !== 0) o = collect(o, hs, a.reports);
   return o;
 }
 
@@ -101,11 +140,21 @@ function line(
  * shipper may have left inside the message. Returns a shared empty result when nothing happened.
  */
 export function processEvent(st: HostLineState, event: KernelLogEvent, limits: StateLimits): HostOutput {
+  return processLines(st, st.asm, event, limits);
+}
+
+/** {@link processEvent} over a hardware-state holder and an assembler state kept apart. */
+export function processLines(
+  h: HwHolder,
+  asm: AssemblerState,
+  event: KernelLogEvent,
+  limits: StateLimits,
+): HostOutput {
   const msg = event.message;
   const nl = msg.indexOf('\n');
   if (nl < 0) {
     const text = msg.length > 0 && msg.charCodeAt(msg.length - 1) === 13 ? msg.slice(0, -1) : msg;
-    return line(null, st, event, stripStamp(text), limits) ?? NOTHING;
+    return line(null, h, asm, event, stripStamp(text), limits) ?? NOTHING;
   }
   let out: MutableHostOutput | null = null;
   let from = 0;
@@ -115,16 +164,28 @@ export function processEvent(st: HostLineState, event: KernelLogEvent, limits: S
     if (to === msg.length && from === to) break;
     let text = msg.slice(from, to);
     if (text.length > 0 && text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
-    out = line(out, st, event, stripStamp(text), limits);
+    out = line(out, h, asm, event, stripStamp(text), limits);
     from = to + 1;
   }
-  out = collect(out, [], endEvent(st.asm, event).reports);
+  out = collect(out, [], endEvent(asm, event).reports);
   return out ?? NOTHING;
 }
 
 /** Nothing open or held in either stage (the host can be evicted without losing a report). */
 export function hostIsIdle(st: HostLineState): boolean {
-  return st.asm.open === null && hwIsIdle(st.hw);
+  return linesIdle(st, st.asm);
+}
+
+export function linesIdle(h: HwHolder, asm: AssemblerState): boolean {
+  return asm.open === null && (h.hw === null || hwIsIdle(h.hw));
+}
+
+/** Drops a hardware state that is back to fresh (a boot cleared its facts): null stands for it. */
+export function compactHw(h: HwHolder): void {
+  const hw = h.hw;
+  if (hw !== null && hw.facts === null && hw.blocks === null && hw.held === null && hw.pageShift === 12) {
+    h.hw = null;
+  }
 }
 
 /** The partition's watermark moved; `graceUs`: how far a host may lag it (see advanceAssembler). */
@@ -134,11 +195,26 @@ export function advanceHost(
   limits: StateLimits,
   graceUs = 0,
 ): HostOutput {
-  const a = advanceAssembler(st.asm, watermarkUs, limits, graceUs);
-  return collect(null, advanceHw(st.hw, watermarkUs - graceUs), a.reports) ?? NOTHING;
+  return advanceLines(st, st.asm, watermarkUs, limits, graceUs);
+}
+
+export function advanceLines(
+  h: HwHolder,
+  asm: AssemblerState,
+  watermarkUs: number,
+  limits: StateLimits,
+  graceUs = 0,
+): HostOutput {
+  const a = advanceAssembler(asm, watermarkUs, limits, graceUs);
+  const hs = h.hw === null ? NO_SIGNALS : advanceHw(h.hw, watermarkUs - graceUs);
+  return collect(null, hs, a.reports) ?? NOTHING;
 }
 
 export function flushHost(st: HostLineState, limits: StateLimits): HostOutput {
-  const a = flushAssembler(st.asm, limits);
-  return collect(null, flushHw(st.hw), a.reports) ?? NOTHING;
+  return flushLines(st, st.asm, limits);
+}
+
+export function flushLines(h: HwHolder, asm: AssemblerState, limits: StateLimits): HostOutput {
+  const a = flushAssembler(asm, limits);
+  return collect(null, h.hw === null ? NO_SIGNALS : flushHw(h.hw), a.reports) ?? NOTHING;
 }
