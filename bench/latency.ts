@@ -15,11 +15,12 @@
  *   node --import tsx bench/latency.ts --latency-rate 20000 --latency-seconds 90 --dist bench/out/dist
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, openSync } from 'node:fs';
+import { existsSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { type RunningBroker, startBroker } from '../scripts/kafka/broker.js';
+import { EPILOGUE_US } from '../src/assemble/assembler.js';
 import { SCHEMA } from '../src/config/schema.js';
 import { createKernelLogEventCodec, createTriagedCrashCodec } from '../src/decode/codecs.js';
 import { type KernelLogEvent, makeEvent } from '../src/model/event.js';
@@ -35,19 +36,28 @@ const SECONDS = flag('latency-seconds', 90);
 const WARMUP_S = flag('latency-warmup', 15);
 /** one crash every this many ms, trace and panic alternating */
 const CRASH_EVERY_MS = flag('latency-crash-every-ms', 300);
+/** trace reports whose host prints nothing afterwards, injected at the start of the crash window */
+const SILENT = flag('latency-silent', 10);
 const DIST = flag('dist', '');
 const PARTITIONS = 6;
 
 const held: { broker: RunningBroker | null; child: ChildProcess | null } = { broker: null, child: null };
 
-type Kind = 'trace' | 'panic';
+type Kind = 'trace' | 'panic' | 'silent';
 interface Crash {
   kind: Kind;
   host: string;
   /** wall clock (ms, performance.now) when the send holding the last line was acknowledged */
   ackedMs: number;
   verdictMs: number;
+  /** event time (µs) of the end marker; a trace report closes at the host's first line past it + EPILOGUE_US */
+  endUs: number;
+  /** wall clock (ms) when the send holding that closing line was acknowledged, or -1 */
+  closeAckedMs: number;
 }
+
+const runCounts = { concurrentTxn: 0, txnFailed: 0 };
+const runLog = path.join(ROOT, 'bench', 'out', `latency-run-${Date.now()}.log`);
 
 function spawnRun(args: string[]): ChildProcess {
   const compiled = DIST === '' ? null : path.resolve(DIST, 'runtime', 'run-main.js');
@@ -63,6 +73,19 @@ function spawnRun(args: string[]): ChildProcess {
       openSync(path.join(ROOT, 'bench', 'out', `latency-run-${Date.now()}.log`), 'w'),
       'pipe',
     ],
+  });
+  // the JSON log goes to bench/out/latency-run-*.log (git-ignored); transactional retries counted
+  const out = openSync(runLog, 'w');
+  let rest = '';
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (d: string) => {
+    writeSync(out, d);
+    const lines = (rest + d).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.includes('another concurrent operation on the same transaction')) runCounts.concurrentTxn++;
+      if (line.includes('transaction failed')) runCounts.txnFailed++;
+    }
   });
   let err = '';
   child.stderr?.setEncoding('utf8');
@@ -178,6 +201,9 @@ async function main(): Promise<void> {
     dead: false,
   }));
   let lastTs = 0;
+  /** trace crashes whose closing line (first host line > end marker + EPILOGUE_US) is not sent yet */
+  const awaitingClose = new Map<string, Crash>();
+  let closing: Crash[] = [];
   const event = (
     h: (typeof hosts)[number],
     message: string,
@@ -187,6 +213,11 @@ async function main(): Promise<void> {
     let ts = Date.now() * 1000;
     if (ts <= lastTs) ts = lastTs + 1;
     lastTs = ts;
+    const w = awaitingClose.get(h.name);
+    if (w !== undefined && w.endUs >= 0 && ts > w.endUs + EPILOGUE_US) {
+      awaitingClose.delete(h.name);
+      closing.push(w);
+    }
     const e: KernelLogEvent = makeEvent({
       host: h.name,
       ts,
@@ -215,6 +246,8 @@ async function main(): Promise<void> {
   const crashEnd = endMs - 5_000;
   let nextCrash = crashStart;
   let kindToggle = 0;
+  let silentLeft = SILENT;
+  let maxBehindSteady = 0;
   log(
     `producing ${RATE} records/s over ${HOSTS} hosts for ${SECONDS} s; crashes every ${CRASH_EVERY_MS} ms after ${WARMUP_S} s`,
   );
@@ -226,21 +259,25 @@ async function main(): Promise<void> {
       continue;
     }
     if (due > maxBehind) maxBehind = due;
+    if (now >= crashStart && due > maxBehindSteady) maxBehindSteady = due;
     const batch: { key: string; value: Buffer }[] = [];
     const n = Math.min(due, 5_000);
     let pending: Crash | null = null;
     if (now >= nextCrash && now < crashEnd) {
       nextCrash += CRASH_EVERY_MS;
-      const kind: Kind = kindToggle++ % 2 === 0 ? 'trace' : 'panic';
+      const kind: Kind = silentLeft > 0 ? 'silent' : kindToggle++ % 2 === 0 ? 'trace' : 'panic';
+      if (kind === 'silent') silentLeft--;
       const h = hosts[crashHost--];
       if (h !== undefined) {
         const lines =
-          kind === 'trace'
-            ? pageFaultCrash(h.release, 'd_lookup', 200_000 + crashHost)
-            : panicLines(h.release, 200_000 + crashHost);
+          kind === 'panic'
+            ? panicLines(h.release, 200_000 + crashHost)
+            : pageFaultCrash(h.release, 'd_lookup', 200_000 + crashHost);
+        pending = { kind, host: h.name, ackedMs: -1, verdictMs: -1, endUs: -1, closeAckedMs: -1 };
+        if (kind === 'trace') awaitingClose.set(h.name, pending);
         for (const line of lines) batch.push(event(h, line, 4));
-        if (kind === 'panic') h.dead = true;
-        pending = { kind, host: h.name, ackedMs: -1, verdictMs: -1 };
+        pending.endUs = lastTs;
+        if (kind !== 'trace') h.dead = true;
       }
     }
     while (batch.length < n) {
@@ -257,6 +294,8 @@ async function main(): Promise<void> {
       pending.ackedMs = acked;
       crashes.push(pending);
     }
+    for (const c of closing) c.closeAckedMs = acked;
+    closing = [];
   }
   const produceS = (performance.now() - t0) / 1000;
   log(
@@ -265,7 +304,10 @@ async function main(): Promise<void> {
   // the trace reports still need their hosts' next lines 2 s of event time later: keep the routine
   // chatter going (same rate) while waiting for the last verdicts
   const waitUntil = performance.now() + 20_000;
-  while (performance.now() < waitUntil && crashes.some((c) => !verdictAt.has(c.host))) {
+  while (
+    performance.now() < waitUntil &&
+    crashes.some((c) => c.kind !== 'silent' && !verdictAt.has(c.host))
+  ) {
     const batch: { key: string; value: Buffer }[] = [];
     for (let i = 0; i < RATE / 10; i++) {
       const h = hosts[next] as (typeof hosts)[number];
@@ -273,6 +315,9 @@ async function main(): Promise<void> {
       if (!h.dead) batch.push(event(h, routine(r), 6));
     }
     await producer.send({ topic: topics.input, acks: -1, messages: batch });
+    const acked = performance.now();
+    for (const c of closing) c.closeAckedMs = acked;
+    closing = [];
     await sleep(100);
   }
   await producer.disconnect();
@@ -286,16 +331,19 @@ async function main(): Promise<void> {
   await admin.disconnect();
 
   for (const c of crashes) c.verdictMs = verdictAt.get(c.host) ?? -1;
-  const got = crashes.filter((c) => c.verdictMs >= 0);
-  const missing = crashes.length - got.length;
+  const silent = crashes.filter((c) => c.kind === 'silent');
+  const silentGot = silent.filter((c) => c.verdictMs >= 0).length;
+  const got = crashes.filter((c) => c.kind !== 'silent' && c.verdictMs >= 0);
+  const missing = crashes.length - silent.length - got.length;
   const pct = (xs: number[], p: number): number => {
     const s = [...xs].sort((a, b) => a - b);
     return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
   };
   const stat = (
     cs: Crash[],
+    from: (c: Crash) => number = (c) => c.ackedMs,
   ): { n: number; p50: number; p90: number; p99: number; max: number; min: number } => {
-    const ms = cs.map((c) => c.verdictMs - c.ackedMs);
+    const ms = cs.filter((c) => from(c) >= 0).map((c) => c.verdictMs - from(c));
     return {
       n: ms.length,
       min: Math.min(...ms),
@@ -309,7 +357,12 @@ async function main(): Promise<void> {
   const byKind = {
     trace: stat(got.filter((c) => c.kind === 'trace')),
     panic: stat(got.filter((c) => c.kind === 'panic')),
+    traceFromClosingLine: stat(
+      got.filter((c) => c.kind === 'trace'),
+      (c) => c.closeAckedMs,
+    ),
   };
+  const { concurrentTxn, txnFailed } = runCounts;
   const rateAchieved: Summary = summarize([sent / produceS]);
   const int = (x: number): string => Math.round(x).toLocaleString('en-US');
   const row = (name: string, s: ReturnType<typeof stat>): string =>
@@ -330,8 +383,14 @@ async function main(): Promise<void> {
     row('all', all),
     row('ending with `---[ end trace ... ]---` (then routine lines)', byKind.trace),
     row('panics ending with `---[ end Kernel panic ... ]---`', byKind.panic),
+    row(
+      `the same trace reports, measured from the ack of the line that closes them (the host's first line more than EPILOGUE_US = ${EPILOGUE_US / 1e6} s of event time after its end marker)`,
+      byKind.traceFromClosingLine,
+    ),
     '',
-    `${crashes.length} crashes injected, ${missing} without a verdict after 20 s; ${verdicts} verdict records read (${undecodable} undecodable); consumer lag of the run group at the end: ${int(lag)} records.`,
+    `${crashes.length - silent.length} crashes in the table, ${missing} of them without a verdict after 20 s; ${verdicts} verdict records read (${undecodable} undecodable); consumer lag of the run group at the end: ${int(lag)} records; largest producer backlog behind the schedule after the warm-up ${int(maxBehindSteady)} records. The run process logged ${concurrentTxn} kafkajs CONCURRENT_TRANSACTIONS answers (AddOffsetsToTxn / AddPartitionsToTxn right after the previous commit, retried after a back-off) and ${txnFailed} failed transactions.`,
+    '',
+    `Silent hosts: ${silent.length} more trace reports (the first crashes of the window) whose host prints nothing after \`---[ end trace ... ]---\`: ${silentGot} verdict(s) arrived before the end of the run (${Math.round((performance.now() - (silent[0]?.ackedMs ?? performance.now())) / 1000)} s after the first of them).`,
   ].join('\n');
   report({
     part: 'latency',
@@ -344,6 +403,11 @@ async function main(): Promise<void> {
     settings,
     crashes: crashes.length,
     missing,
+    silent: silent.length,
+    silentWithVerdict: silentGot,
+    concurrentTxn,
+    txnFailed,
+    maxBehindSteady,
     lag,
     all,
     byKind,
