@@ -283,6 +283,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const out = processLines(entry, entry, event, limits);
       // keep the boot id string already held when the record repeats it (no new copy per host)
       if (bootId !== null && entry.bootId === bootId) entry.bootId = bootId;
+      const facts = entry.hw === null ? null : entry.hw.facts;
+      if (facts !== null && facts.bootId !== null && facts.bootId === entry.bootId) {
+        facts.bootId = entry.bootId;
+      }
       // A routine line on an idle host changes nothing the changelog or a deadline needs (only
       // the uptime the boot detection compares with, which a restore may see a little stale).
       if (feed(host, entry, out) || !lineIdle(entry)) {

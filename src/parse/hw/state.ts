@@ -115,6 +115,12 @@ function ensureFacts(s: HwState, ev: KernelLogEvent): void {
   if (s.facts === null) s.facts = newFacts(ev.boot_id, ev.uptime_us ?? -1);
 }
 
+/** The boot id string the facts already hold when `id` is the same text (one copy per host). */
+function heldId(s: HwState, id: string | null): string | null {
+  const f = s.facts;
+  return f !== null && f.bootId === id ? f.bootId : id;
+}
+
 function facts(s: HwState): HwFacts {
   if (s.facts === null) s.facts = newFacts(null, -1);
   return s.facts;
@@ -154,7 +160,8 @@ export function pushHwLine(s: HwState, ctx: LineContext): Signal[] {
       out = closeAll(s, out);
       s.facts = null;
     } else {
-      if (ev.boot_id !== null) f0.bootId = ev.boot_id;
+      // an equal id keeps the string already held (no fresh copy retained per record)
+      if (ev.boot_id !== null && ev.boot_id !== f0.bootId) f0.bootId = ev.boot_id;
       if (ev.uptime_us !== null) f0.lastUptimeUs = ev.uptime_us;
     }
   }
@@ -179,9 +186,8 @@ export function pushHwLine(s: HwState, ctx: LineContext): Signal[] {
   if (block !== null) {
     ensureFacts(s, ev);
     if (s.held !== null) out = release(s, out);
-    if (s.blocks === null) s.blocks = [];
-    if (s.blocks.length >= MAX_BLOCKS) out = closeBlock(s, 0, out);
-    s.blocks.push(block);
+    if (s.blocks !== null && s.blocks.length >= MAX_BLOCKS) out = closeBlock(s, 0, out);
+    s.blocks = grow(s.blocks, block);
     return out ?? NONE;
   }
 
@@ -294,7 +300,7 @@ function closeBlock(s: HwState, index: number, out: Signal[] | null): Signal[] |
     line: b.line,
     ts: b.ts,
     uptimeUs: b.uptimeUs,
-    bootId: b.bootId,
+    bootId: heldId(s, b.bootId),
   };
   return admit(s, sig, b.kind === 'mce' || b.kind === 'edac-mce' ? 'next' : 'none', true, out);
 }
@@ -357,7 +363,7 @@ function onMarker(s: HwState, ctx: LineContext, d: MarkerDraft, out: Signal[] | 
     line: boundedLine(ctx.text, MAX_SIGNAL_LINE),
     ts: ev.ts,
     uptimeUs: ev.uptime_us,
-    bootId: ev.boot_id,
+    bootId: heldId(s, ev.boot_id),
   };
   if (o === null) o = [];
   o.push(m);
@@ -404,7 +410,7 @@ function onDraft(
     line: boundedLine(ctx.text, MAX_SIGNAL_LINE),
     ts: ev.ts,
     uptimeUs: ev.uptime_us,
-    bootId: ev.boot_id,
+    bootId: heldId(s, ev.boot_id),
   };
   if (d.result === 'Unpoisoned') {
     // any `Unpoison:` line means a test machine (unpoison is refused after real hardware poison)
@@ -470,9 +476,22 @@ function admit(
   return push(o, sig);
 }
 
+/**
+ * `list` with `x` appended. Held signals and open blocks are short lists kept per host: an empty
+ * array that is pushed to reserves room for 17 elements, so the first few are copied into arrays
+ * of their exact length instead (both lists are bounded: MAX_HELD, MAX_BLOCKS).
+ */
+function grow<T>(list: T[] | null, x: T): T[] {
+  if (list === null) return [x];
+  if (list.length >= 4) {
+    list.push(x);
+    return list;
+  }
+  return list.concat([x]);
+}
+
 function hold1(s: HwState, sig: HwSignal): void {
-  if (s.held === null) s.held = [sig];
-  else s.held.push(sig);
+  s.held = grow(s.held, sig);
 }
 
 function release(s: HwState, out: Signal[] | null): Signal[] | null {
