@@ -18,7 +18,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { type Admin, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { type RunningBroker, startBroker } from '../scripts/kafka/broker.js';
 import { EPILOGUE_US } from '../src/assemble/assembler.js';
 import { SCHEMA } from '../src/config/schema.js';
@@ -26,7 +26,7 @@ import { createKernelLogEventCodec, createTriagedCrashCodec } from '../src/decod
 import { type KernelLogEvent, makeEvent } from '../src/model/event.js';
 import { runSets, setArgs } from '../test/runtime/run-harness.js';
 import { bootId, hostName, pageFaultCrash, RELEASES, rng, routine } from './fleet.js';
-import { flag, log, machine, report, type Summary, summarize } from './stats.js';
+import { flag, log, machine, report, summarize } from './stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RATE = flag('latency-rate', 20_000);
@@ -39,9 +39,13 @@ const CRASH_EVERY_MS = flag('latency-crash-every-ms', 300);
 /** trace reports whose host prints nothing afterwards, injected at the start of the crash window */
 const SILENT = flag('latency-silent', 10);
 const DIST = flag('dist', '');
+/** an alternative compiled tree timed in the same rounds (a local experiment, outside the repository) */
+const EXP_DIST = flag('latency-experiment-dist', '');
+const EXP_NOTE = flag('latency-experiment-note', 'experiment');
+const ROUNDS = flag('latency-runs', 1);
 const PARTITIONS = 6;
 
-const held: { broker: RunningBroker | null; child: ChildProcess | null } = { broker: null, child: null };
+const held: { broker: RunningBroker | null; children: ChildProcess[] } = { broker: null, children: [] };
 
 type Kind = 'trace' | 'panic' | 'silent';
 interface Crash {
@@ -56,11 +60,15 @@ interface Crash {
   closeAckedMs: number;
 }
 
-const runCounts = { concurrentTxn: 0, txnFailed: 0 };
-const runLog = path.join(ROOT, 'bench', 'out', `latency-run-${Date.now()}.log`);
+interface RunCounts {
+  concurrentTxn: number;
+  txnFailed: number;
+  httpPort: number;
+}
 
-function spawnRun(args: string[]): ChildProcess {
-  const compiled = DIST === '' ? null : path.resolve(DIST, 'runtime', 'run-main.js');
+function spawnRun(args: string[], dist: string, runCounts: RunCounts): ChildProcess {
+  const runLog = path.join(ROOT, 'bench', 'out', `latency-run-${Date.now()}.log`);
+  const compiled = dist === '' ? null : path.resolve(dist, 'runtime', 'run-main.js');
   const argv =
     compiled !== null && existsSync(compiled)
       ? ['--max-semi-space-size=64', compiled, ...args]
@@ -68,11 +76,7 @@ function spawnRun(args: string[]): ChildProcess {
   const child = spawn(process.execPath, argv, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
-    stdio: [
-      'ignore',
-      openSync(path.join(ROOT, 'bench', 'out', `latency-run-${Date.now()}.log`), 'w'),
-      'pipe',
-    ],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   // the JSON log goes to bench/out/latency-run-*.log (git-ignored); transactional retries counted
   const out = openSync(runLog, 'w');
@@ -83,6 +87,8 @@ function spawnRun(args: string[]): ChildProcess {
     const lines = (rest + d).split('\n');
     rest = lines.pop() ?? '';
     for (const line of lines) {
+      const port = /"msg":"http listening","port":(\d+)/.exec(line);
+      if (port?.[1] !== undefined) runCounts.httpPort = Number(port[1]);
       if (line.includes('another concurrent operation on the same transaction')) runCounts.concurrentTxn++;
       if (line.includes('transaction failed')) runCounts.txnFailed++;
     }
@@ -119,17 +125,29 @@ function panicLines(release: string, pid: number): string[] {
   ];
 }
 
-async function main(): Promise<void> {
-  log('starting the test broker');
-  const broker = await startBroker({ heapMb: 1024 });
-  held.broker = broker;
-  const kafka = new Kafka({
-    clientId: 'poisonlink-bench-latency',
-    brokers: [broker.bootstrap],
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
+interface Measured {
+  label: string;
+  crashes: Crash[];
+  sent: number;
+  produceS: number;
+  maxBehind: number;
+  maxBehindSteady: number;
+  verdicts: number;
+  undecodable: number;
+  lag: number;
+  counts: RunCounts;
+  batches: { count: number; meanMs: number; records: number; buckets: [string, number][] } | null;
+  silentAgeS: number;
+}
+
+/** One round: fresh topics, one `poisonlink run` of `dist`, steady production with crashes. */
+async function measure(
+  kafka: Kafka,
+  admin: Admin,
+  bootstrap: string,
+  dist: string,
+  label: string,
+): Promise<Measured> {
   const u = `${Date.now()}`;
   const topics = {
     input: `lat-in-${u}`,
@@ -144,14 +162,9 @@ async function main(): Promise<void> {
     topics: [{ topic: topics.input, numPartitions: PARTITIONS, replicationFactor: 1 }],
     waitForLeaders: true,
   });
-  // the documented defaults of the settings that shape batching and transactions (src/config/schema.ts)
-  const settings = {
-    'consumer.maxBatchRecords': Number(SCHEMA['consumer.maxBatchRecords']?.default),
-    'producer.transactionTimeoutMs': Number(SCHEMA['producer.transactionTimeoutMs']?.default),
-    'state.reportIdleMs': Number(SCHEMA['state.reportIdleMs']?.default),
-  };
-  const child = spawnRun(setArgs(runSets(broker.bootstrap, topics)));
-  held.child = child;
+  const runCounts: RunCounts = { concurrentTxn: 0, txnFailed: 0, httpPort: 0 };
+  const child = spawnRun(setArgs(runSets(bootstrap, topics)), dist, runCounts);
+  held.children.push(child);
 
   // ---- the verdict reader (read_committed), subscribed once the run process created the topic
   const triaged = createTriagedCrashCodec();
@@ -328,96 +341,211 @@ async function main(): Promise<void> {
   const byP = new Map(committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
   const lag = ends.reduce((a, e) => a + Number(e.high) - Math.max(0, byP.get(e.partition) ?? 0), 0);
   await reader.disconnect();
-  await admin.disconnect();
 
   for (const c of crashes) c.verdictMs = verdictAt.get(c.host) ?? -1;
-  const silent = crashes.filter((c) => c.kind === 'silent');
-  const silentGot = silent.filter((c) => c.verdictMs >= 0).length;
-  const got = crashes.filter((c) => c.kind !== 'silent' && c.verdictMs >= 0);
-  const missing = crashes.length - silent.length - got.length;
-  const pct = (xs: number[], p: number): number => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
-  };
-  const stat = (
-    cs: Crash[],
-    from: (c: Crash) => number = (c) => c.ackedMs,
-  ): { n: number; p50: number; p90: number; p99: number; max: number; min: number } => {
-    const ms = cs.filter((c) => from(c) >= 0).map((c) => c.verdictMs - from(c));
-    return {
-      n: ms.length,
-      min: Math.min(...ms),
-      p50: pct(ms, 50),
-      p90: pct(ms, 90),
-      p99: pct(ms, 99),
-      max: Math.max(...ms),
+  // the run process's own batch histogram (process + commit of one chunk)
+  let batches: { count: number; meanMs: number; records: number; buckets: [string, number][] } | null = null;
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${runCounts.httpPort}/metrics`)).text();
+    const num = (re: RegExp): number => {
+      let sum = 0;
+      for (const m of text.matchAll(re)) sum += Number(m[1]);
+      return sum;
     };
+    const count = num(/^poisonlink_batch_duration_seconds_count(?:\{[^}]*\})? (\S+)$/gm);
+    const sum = num(/^poisonlink_batch_duration_seconds_sum(?:\{[^}]*\})? (\S+)$/gm);
+    const buckets = new Map<string, number>();
+    for (const m of text.matchAll(
+      /^poisonlink_batch_duration_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\S+)$/gm,
+    )) {
+      const le = m[1] as string;
+      buckets.set(le, (buckets.get(le) ?? 0) + Number(m[2]));
+    }
+    batches = {
+      count,
+      meanMs: count > 0 ? (sum / count) * 1000 : Number.NaN,
+      records: num(/^poisonlink_records_consumed_total(?:\{[^}]*\})? (\S+)$/gm),
+      buckets: [...buckets],
+    };
+  } catch (e: unknown) {
+    log(`could not read the run process's metrics: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const silentAgeS =
+    (performance.now() - (crashes.find((c) => c.kind === 'silent')?.ackedMs ?? performance.now())) / 1000;
+  await stopChild(child);
+  return {
+    label,
+    crashes,
+    sent,
+    produceS,
+    maxBehind,
+    maxBehindSteady,
+    verdicts,
+    undecodable,
+    lag,
+    counts: runCounts,
+    batches,
+    silentAgeS,
   };
-  const all = stat(got);
-  const byKind = {
-    trace: stat(got.filter((c) => c.kind === 'trace')),
-    panic: stat(got.filter((c) => c.kind === 'panic')),
-    traceFromClosingLine: stat(
-      got.filter((c) => c.kind === 'trace'),
-      (c) => c.closeAckedMs,
-    ),
+}
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
+};
+interface Stat {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  min: number;
+}
+function stat(cs: Crash[], from: (c: Crash) => number = (c) => c.ackedMs): Stat {
+  const ms = cs.filter((c) => from(c) >= 0 && c.verdictMs >= 0).map((c) => c.verdictMs - from(c));
+  return {
+    n: ms.length,
+    min: Math.min(...ms),
+    p50: pct(ms, 50),
+    p90: pct(ms, 90),
+    p99: pct(ms, 99),
+    max: Math.max(...ms),
   };
-  const { concurrentTxn, txnFailed } = runCounts;
-  const rateAchieved: Summary = summarize([sent / produceS]);
+}
+const KINDS = {
+  all: (c: Crash) => c.kind !== 'silent',
+  trace: (c: Crash) => c.kind === 'trace',
+  panic: (c: Crash) => c.kind === 'panic',
+} as const;
+
+async function main(): Promise<void> {
+  log('starting the test broker');
+  const broker = await startBroker({ heapMb: 1024 });
+  held.broker = broker;
+  const kafka = new Kafka({
+    clientId: 'poisonlink-bench-latency',
+    brokers: [broker.bootstrap],
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  // the documented defaults of the settings that shape batching and transactions (src/config/schema.ts)
+  const settings = {
+    'consumer.maxBatchRecords': Number(SCHEMA['consumer.maxBatchRecords']?.default),
+    'producer.transactionTimeoutMs': Number(SCHEMA['producer.transactionTimeoutMs']?.default),
+    'state.reportIdleMs': Number(SCHEMA['state.reportIdleMs']?.default),
+  };
+  const configs = [
+    { label: 'project', dist: DIST },
+    ...(EXP_DIST === '' ? [] : [{ label: EXP_NOTE, dist: EXP_DIST }]),
+  ];
+  const rounds: Measured[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const c of configs) {
+      log(`round ${round + 1}: ${c.label}`);
+      rounds.push(await measure(kafka, admin, broker.bootstrap, c.dist, c.label));
+    }
+  }
+  await admin.disconnect();
+
   const int = (x: number): string => Math.round(x).toLocaleString('en-US');
-  const row = (name: string, s: ReturnType<typeof stat>): string =>
-    `| ${name} | ${s.n} | ${int(s.p50)} | ${int(s.p90)} | ${int(s.p99)} | ${int(s.max)} | ${int(s.min)} | ${s.p99 < 1000 ? 'met' : 'NOT met'} |`;
-  const markdown = [
-    `One \`poisonlink run\` (compiled dist, \`--max-semi-space-size=64\`) on a 6-partition input topic of the test broker (single KRaft node, JVM heap 1 GiB, on the same 2 cores). Producer in the bench process: ${int(sent)} records in ${produceS.toFixed(1)} s = **${int(sent / produceS)} records/s** (target rate ${int(RATE)}; the largest backlog behind the schedule at one send was ${int(maxBehind)} records), ${int(HOSTS)} hosts round-robin (~${(RATE / HOSTS).toFixed(1)} lines per host per second), event time = wall clock, acks=all. After ${WARMUP_S} s of routine lines, one crash report every ${CRASH_EVERY_MS} ms on a host of its own, alternating an x86 page-fault oops ending with \`---[ end trace 0000000000000000 ]---\` (the host then goes on with its routine lines) and the same oops followed by the panic epilogue ending with \`---[ end Kernel panic - not syncing: Fatal exception ]---\` (the host then stays silent). Settings: the documented defaults (${Object.entries(
+  const mmm = (xs: number[]): string => {
+    const s = summarize(xs);
+    return `${int(s.median)} (${int(s.min)}–${int(s.max)})`;
+  };
+  const perConfig = configs.map(({ label }) => {
+    const rs = rounds.filter((r) => r.label === label);
+    const crashes = rs.flatMap((r) => r.crashes);
+    const traces = crashes.filter(KINDS.trace);
+    const silent = crashes.filter((c) => c.kind === 'silent');
+    return {
+      label,
+      rounds: rs.length,
+      pooled: {
+        all: stat(crashes.filter(KINDS.all)),
+        trace: stat(traces),
+        panic: stat(crashes.filter(KINDS.panic)),
+        traceFromClosingLine: stat(traces, (c) => c.closeAckedMs),
+      },
+      p99PerRound: {
+        all: rs.map((r) => stat(r.crashes.filter(KINDS.all)).p99),
+        panic: rs.map((r) => stat(r.crashes.filter(KINDS.panic)).p99),
+        trace: rs.map((r) => stat(r.crashes.filter(KINDS.trace)).p99),
+      },
+      rate: rs.map((r) => r.sent / r.produceS),
+      maxBehindSteady: rs.map((r) => r.maxBehindSteady),
+      missing: crashes.filter((c) => c.kind !== 'silent' && c.verdictMs < 0).length,
+      silent: silent.length,
+      silentWithVerdict: silent.filter((c) => c.verdictMs >= 0).length,
+      silentAgeS: Math.min(...rs.map((r) => r.silentAgeS)),
+      verdicts: rs.reduce((a, r) => a + r.verdicts, 0),
+      undecodable: rs.reduce((a, r) => a + r.undecodable, 0),
+      lag: rs.map((r) => r.lag),
+      concurrentTxn: rs.map((r) => r.counts.concurrentTxn),
+      txnFailed: rs.reduce((a, r) => a + r.counts.txnFailed, 0),
+      batches: rs.map((r) => r.batches),
+    };
+  });
+  const row = (name: string, s: Stat, perRound: number[] | null): string =>
+    `| ${name} | ${s.n} | ${int(s.p50)} | ${int(s.p90)} | ${int(s.p99)} | ${int(s.max)} | ${int(s.min)} | ${perRound === null ? '' : mmm(perRound)} | ${s.p99 < 1000 ? 'met' : 'NOT met'} |`;
+  const markdown: string[] = [
+    `Each round: fresh topics (input with ${PARTITIONS} partitions), one \`poisonlink run\` (compiled dist, \`--max-semi-space-size=64\`) on the test broker (single KRaft node, JVM heap 1 GiB, on the same 2 cores), and a producer in the bench process writing ${int(RATE)} records/s for ${SECONDS} s (acks=all, one send at a time carrying every record due by then), ${int(HOSTS)} hosts round-robin (~${(RATE / HOSTS).toFixed(1)} lines per host per second), event time = wall clock. After ${WARMUP_S} s of routine lines, one crash report every ${CRASH_EVERY_MS} ms on a host of its own: first ${SILENT} trace reports on hosts that print nothing afterwards (the "silent" line below), then alternating an x86 page-fault oops ending with \`---[ end trace 0000000000000000 ]---\` (the host goes on with its routine lines) and the same oops followed by the x86 panic epilogue ending with \`---[ end Kernel panic - not syncing: Fatal exception ]---\` (the host then stays silent). Settings: the documented defaults (${Object.entries(
       settings,
     )
       .map(([k, v]) => `\`${k}\` ${int(v)}`)
       .join(
         ', ',
-      )}); the reader is a kafkajs consumer with \`readUncommitted: false\`, \`maxWaitTimeInMs\` 100.`,
+      )}); the verdict reader is a kafkajs consumer with \`readUncommitted: false\`, \`maxWaitTimeInMs\` 100. ${ROUNDS} round(s)${configs.length > 1 ? ', the configurations interleaved in every round' : ''}.`,
     '',
-    "Latency = from the acknowledgement of the send holding the report's last line to the arrival of the verdict at the read_committed reader (ms):",
-    '',
-    '| crash reports | n | p50 | p90 | p99 | max | min | p99 < 1 s |',
-    '|---|---|---|---|---|---|---|---|',
-    row('all', all),
-    row('ending with `---[ end trace ... ]---` (then routine lines)', byKind.trace),
-    row('panics ending with `---[ end Kernel panic ... ]---`', byKind.panic),
-    row(
-      `the same trace reports, measured from the ack of the line that closes them (the host's first line more than EPILOGUE_US = ${EPILOGUE_US / 1e6} s of event time after its end marker)`,
-      byKind.traceFromClosingLine,
-    ),
-    '',
-    `${crashes.length - silent.length} crashes in the table, ${missing} of them without a verdict after 20 s; ${verdicts} verdict records read (${undecodable} undecodable); consumer lag of the run group at the end: ${int(lag)} records; largest producer backlog behind the schedule after the warm-up ${int(maxBehindSteady)} records. The run process logged ${concurrentTxn} kafkajs CONCURRENT_TRANSACTIONS answers (AddOffsetsToTxn / AddPartitionsToTxn right after the previous commit, retried after a back-off) and ${txnFailed} failed transactions.`,
-    '',
-    `Silent hosts: ${silent.length} more trace reports (the first crashes of the window) whose host prints nothing after \`---[ end trace ... ]---\`: ${silentGot} verdict(s) arrived before the end of the run (${Math.round((performance.now() - (silent[0]?.ackedMs ?? performance.now())) / 1000)} s after the first of them).`,
-  ].join('\n');
+    "Latency = from the acknowledgement of the producer's send holding the report's last line to the arrival of its verdict at the read_committed reader, in ms; percentiles over the crashes of all rounds, then the p99 of each round as median (min–max):",
+  ];
+  for (const c of perConfig) {
+    markdown.push(
+      '',
+      `**${c.label === 'project' ? `the project (${DIST === '' ? 'src/ through tsx' : DIST})` : `experiment: ${c.label} (${EXP_DIST}, a local copy, not in the repository)`}**: producer ${mmm(c.rate)} records/s; largest backlog behind the schedule after the warm-up ${mmm(c.maxBehindSteady)} records; consumer lag of the run group at the end ${mmm(c.lag)} records.`,
+      '',
+      '| crash reports | n | p50 | p90 | p99 | max | min | p99 per round | p99 < 1 s |',
+      '|---|---|---|---|---|---|---|---|---|',
+      row('all (trace and panic)', c.pooled.all, c.p99PerRound.all),
+      row('ending with `---[ end trace ... ]---`, the host goes on', c.pooled.trace, c.p99PerRound.trace),
+      row('panics ending with `---[ end Kernel panic ... ]---`', c.pooled.panic, c.p99PerRound.panic),
+      row(
+        `the same trace reports from the ack of the line that closes them (the host's first line more than EPILOGUE_US = ${EPILOGUE_US / 1e6} s of event time after its end marker)`,
+        c.pooled.traceFromClosingLine,
+        null,
+      ),
+      '',
+      `${c.missing} crash(es) of the table without a verdict 20 s after the end of production; ${int(c.verdicts)} verdict records read (${c.undecodable} undecodable). Silent hosts: ${c.silent} trace reports whose host prints nothing after the end marker: ${c.silentWithVerdict} verdict(s) arrived, the oldest waited ${Math.round(c.silentAgeS)} s. The run process logged ${c.concurrentTxn.join(' / ')} kafkajs CONCURRENT_TRANSACTIONS answers per round (AddOffsetsToTxn / AddPartitionsToTxn right after the previous commit; kafkajs retries them after its back-off) and ${c.txnFailed} failed transactions.`,
+      '',
+      `Batches of the run process per round (\`poisonlink_batch_duration_seconds\`: process and commit of one chunk): ${c.batches
+        .map((b) =>
+          b === null
+            ? 'not read'
+            : `${int(b.count)} batches of ${int(b.records / Math.max(1, b.count))} records on average, mean ${int(b.meanMs)} ms (${b.buckets
+                .filter(([le]) => ['0.1', '0.25', '0.5', '1'].includes(le))
+                .map(([le, n]) => `${Math.round((100 * n) / Math.max(1, b.count))} % ≤ ${le} s`)
+                .join(', ')})`,
+        )
+        .join('; ')}.`,
+    );
+  }
   report({
     part: 'latency',
     machine: machine(),
     rate: RATE,
-    achievedRecordsPerSecond: rateAchieved,
     hosts: HOSTS,
     seconds: SECONDS,
     crashEveryMs: CRASH_EVERY_MS,
+    rounds: ROUNDS,
     settings,
-    crashes: crashes.length,
-    missing,
-    silent: silent.length,
-    silentWithVerdict: silentGot,
-    concurrentTxn,
-    txnFailed,
-    maxBehindSteady,
-    lag,
-    all,
-    byKind,
-    markdown,
+    configs: perConfig,
+    markdown: markdown.join('\n'),
   });
 }
 
 try {
   await main();
 } finally {
-  await stopChild(held.child);
+  for (const c of held.children) await stopChild(c);
   await held.broker?.stop();
 }
