@@ -86,8 +86,12 @@ export interface Pipeline {
  */
 interface HostEntry extends AssemblerState {
   hw: HwState | null;
-  /** the correlator's state; null until the host's first signal, report or due advance */
-  corr: HostState | null;
+  /**
+   * the correlator's state; null until the host's first signal or report, or a number: the
+   * watermark (µs) a fresh state has been advanced to (all that advance() changes in a fresh state,
+   * kept as one number instead of an object)
+   */
+  corr: HostState | number | null;
   /** greatest event time of the host's records, µs (retention is measured from it) */
   seen: number;
   /** sweep epoch of the last move to the back of the map (least-recently-seen order) */
@@ -118,7 +122,7 @@ function newEntry(seen: number, epoch: number): HostEntry {
   };
 }
 
-/** A restored correlator state that never saw an input or a watermark: null stands for it. */
+/** A restored correlator state that never saw an input (a watermark at most). */
 function pristine(s: HostState): boolean {
   return (
     s.boot === 0 &&
@@ -126,7 +130,6 @@ function pristine(s: HostState): boolean {
     s.bootStart === null &&
     s.lastTs === null &&
     s.lastUptimeUs === undefined &&
-    s.wm === undefined &&
     s.prevBoots === undefined &&
     s.incidents === undefined &&
     s.open === undefined &&
@@ -179,12 +182,30 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   function corrOf(host: string, entry: HostEntry): HostState {
-    let c = entry.corr;
-    if (c === null) {
-      c = newHostState(host);
-      entry.corr = c;
-    }
-    return c;
+    const c = entry.corr;
+    if (c !== null && typeof c !== 'number') return c;
+    const s = newHostState(host);
+    if (c !== null) s.wm = c;
+    entry.corr = s;
+    return s;
+  }
+
+  /** The host's correlator state when it holds more than a watermark. */
+  function stateOf(entry: HostEntry): HostState | null {
+    const c = entry.corr;
+    return c === null || typeof c === 'number' ? null : c;
+  }
+
+  /**
+   * Short lists of the correlator's state in arrays of their exact length: an array grown by push
+   * from empty reserves 17 slots, ~130 B a host would keep for one incident.
+   */
+  function compactLists(s: HostState): void {
+    if (s.incidents !== undefined) s.incidents = s.incidents.slice();
+    if (s.prevBoots !== undefined) s.prevBoots = s.prevBoots.slice();
+    if (s.open !== undefined) s.open = s.open.slice();
+    if (s.inj !== undefined) s.inj = s.inj.slice();
+    if (s.sigs !== undefined) s.sigs = s.sigs.slice();
   }
 
   /** Hands the per-line stages' output to the correlator; true when there was any. */
@@ -205,6 +226,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
     // one copy of the host's boot id: the correlator's is the same text as the line stages'
     if (corr.bootId !== null && corr.bootId === entry.bootId) corr.bootId = entry.bootId;
+    compactLists(corr);
     return true;
   }
 
@@ -221,16 +243,24 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   function needsSoon(entry: HostEntry, wm: number): boolean {
     if (!lineIdle(entry)) return true;
-    if (entry.corr === null) return false;
-    const due = nextDueUs(entry.corr, ctx);
+    const corr = stateOf(entry);
+    if (corr === null) return false;
+    const due = nextDueUs(corr, ctx);
     return due !== null && due <= wm + SWEEP_EVERY_US;
   }
 
   function advanceEntry(host: string, entry: HostEntry, wm: number): void {
     if (feed(host, entry, advanceLines(entry, entry, wm, limits, lagGraceUs))) dirty.add(host);
     compactHw(entry);
-    const r = advanceCorrelator(corrOf(host, entry), wm, ctx);
+    const c = entry.corr;
+    if (c === null || typeof c === 'number') {
+      // a fresh state only records the watermark (advance's housekeeping has nothing to do)
+      if (c === null || wm > c) entry.corr = wm;
+      return;
+    }
+    const r = advanceCorrelator(c, wm, ctx);
     emit(r);
+    compactLists(c);
     if (r.verdicts.length > 0 || r.hostEvents.length > 0) dirty.add(host);
   }
 
@@ -238,16 +268,17 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     epoch++;
     for (const [host, entry] of hosts) {
       const busy = !lineIdle(entry);
-      const corr = entry.corr;
+      const corr = stateOf(entry);
       if (busy) advanceEntry(host, entry, wm);
       else if (corr !== null) {
         const due = nextDueUs(corr, ctx);
         if (due !== null && due <= wm) advanceEntry(host, entry, wm);
       }
+      const after = stateOf(entry);
       if (
         lineIdle(entry) &&
         wm - entry.seen > retentionUs &&
-        (entry.corr === null || hostExpired(entry.corr, wm, ctx))
+        (after === null || hostExpired(after, wm, ctx))
       ) {
         hosts.delete(host);
         active.delete(host);
@@ -328,7 +359,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         compactHw(entry);
         // settle pending verdicts: event time runs past every window of this host (a host without
         // correlator state has nothing to settle)
-        const corr = entry.corr;
+        const corr = stateOf(entry);
         if (corr !== null) {
           const end = (corr.lastTs ?? 0) + Math.max(limits.reportIdleMs, ctx.config.latenessMs) * 1000 + 1;
           emit(advanceCorrelator(corr, end, ctx));
@@ -346,7 +377,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     snapshot(host) {
       const entry = hosts.get(host);
       if (entry === undefined) return null;
-      const corr = encodeHostState(entry.corr ?? newHostState(host));
+      let state = stateOf(entry);
+      if (state === null) {
+        // the fresh state this entry stands for, with the watermark it was advanced to
+        state = newHostState(host);
+        if (typeof entry.corr === 'number') state.wm = entry.corr;
+      }
+      const corr = encodeHostState(state);
       let line: Buffer | null = null;
       if (!lineless.has(host)) {
         const state: HostLineState = {
@@ -380,7 +417,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const rest = buf.subarray(5 + n);
       const line = rest.length > 0 ? (JSON.parse(rest.toString('utf8')) as HostLineState) : null;
       const entry = newEntry(corr.lastTs ?? Number.NEGATIVE_INFINITY, epoch);
-      entry.corr = pristine(corr) ? null : corr;
+      entry.corr = pristine(corr) ? (corr.wm ?? null) : corr;
       if (line !== null) {
         entry.bootId = line.asm.bootId;
         entry.lastUptimeS = line.asm.lastUptimeS;
@@ -396,7 +433,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
     gauges() {
       let poisoned = 0;
-      for (const e of hosts.values()) if (e.corr !== null && hasUnrecoveredPoison(e.corr, ctx)) poisoned++;
+      for (const e of hosts.values()) {
+        const c = stateOf(e);
+        if (c !== null && hasUnrecoveredPoison(c, ctx)) poisoned++;
+      }
       return { hosts: hosts.size, hostsWithUnrecoveredPoison: poisoned };
     },
   };
