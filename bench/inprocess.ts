@@ -3,7 +3,11 @@
  * in every round so that machine noise hits all of them alike:
  *   raw      avsc `Type.fromBuffer` over the buffers (the baseline)
  *   decode   the project's decoder (createKernelLogEventDecoder avro/raw)
- *   pipeline decode + pipeline.process, pipeline.advance at every new 1 s tick (as src/runtime/stages.ts)
+ *   pipeline what src/runtime/stages.ts does per record: routine chatter read from its bytes
+ *            (src/decode/routine-avro.ts, Pipeline.processRoutine), anything else decoded and
+ *            given to pipeline.process; pipeline.advance at every new 1 s tick
+ *   full     the same with every record decoded in full (no fast path): the outputs must be
+ *            identical to `pipeline`'s (the run fails otherwise)
  *   chunk    src/runtime/stages.ts runChunk itself over chunks of kafkajs-shaped messages: decode,
  *            advance, process, metrics tally, output encoding and the changelog snapshots of dirty hosts
  * Run alone: node --import tsx bench/inprocess.ts --records 2000000 --hosts 50000 --runs 5
@@ -25,7 +29,7 @@ const RECORDS = flag('records', 2_000_000);
 const HOSTS = flag('hosts', 50_000);
 const RUNS = flag('runs', 5);
 const CHUNK = flag('chunk', 1000);
-const VARIANTS = flag('variants', 'raw,decode,pipeline,chunk').split(',');
+const VARIANTS = flag('variants', 'raw,decode,pipeline,full,chunk').split(',');
 /** an alternative composition root to measure (a local experiment), default src/pipeline.ts */
 const PIPELINE_MODULE = flag('pipeline', '');
 /** a second composition root timed as the variant `experiment` in the same rounds (a local, reverted change) */
@@ -38,6 +42,8 @@ const { SCHEMA_TEXT } = project.schemas;
 const { DEFAULT_CORRELATION, DEFAULT_LIMITS } = project.config;
 const { ChunkCollector, runChunk, WATERMARK_TICK_US } = project.stages;
 const { createOutputEncoders } = project.encoders;
+const { routineReader } = project.source;
+const { newRoutineRecord } = project.model;
 const createPipeline: typeof projectPipeline =
   PIPELINE_MODULE === ''
     ? project.pipeline.createPipeline
@@ -95,6 +101,7 @@ const decoder = createKernelLogEventDecoder({ format: 'avro' });
 let guard = 0;
 let outputDigest = '';
 let experimentDigest = '';
+let fullDigest = '';
 let pipelineOutputs: Record<string, number | string> = {};
 const counts = { verdicts: 0, hostEvents: 0, hwErrors: 0, evictions: 0, late: 0 };
 /** digest of every verdict and host event, to check that an experiment changes no output */
@@ -137,7 +144,10 @@ function timeDecode(): number {
   return performance.now() - start;
 }
 
-function timePipeline(factory: typeof projectPipeline = createPipeline): number {
+const readRoutine = routineReader();
+const view = newRoutineRecord();
+
+function timePipeline(factory: typeof projectPipeline = createPipeline, fast = true): number {
   for (const k of Object.keys(counts)) counts[k as keyof typeof counts] = 0;
   digest = createHash('sha256');
   const pipeline = factory({
@@ -149,7 +159,16 @@ function timePipeline(factory: typeof projectPipeline = createPipeline): number 
   let watermark = Number.NEGATIVE_INFINITY;
   const start = performance.now();
   for (let i = 0; i < buffers.length; i++) {
-    const r = decoder.decode(buffers[i] as Buffer);
+    const b = buffers[i] as Buffer;
+    if (fast && readRoutine(b, view)) {
+      const tick = Math.floor(view.ts / WATERMARK_TICK_US) * WATERMARK_TICK_US;
+      if (tick > watermark) {
+        watermark = tick;
+        pipeline.advance(tick);
+      }
+      if (pipeline.processRoutine(view)) continue;
+    }
+    const r = decoder.decode(b);
     if (!r.ok) throw new Error(`benchmark record ${i} did not decode`);
     const tick = Math.floor(r.value.ts / WATERMARK_TICK_US) * WATERMARK_TICK_US;
     if (tick > watermark) {
@@ -182,7 +201,7 @@ function kafkaMessages(): KafkaMessage[] {
   }
   return messages;
 }
-const eventDecoder: EventDecoder = { decode: (v) => decoder.decode(v as Buffer) };
+const eventDecoder: EventDecoder = { decode: (v) => decoder.decode(v as Buffer), routine: readRoutine };
 const encoders = createOutputEncoders();
 
 async function timeChunk(): Promise<number> {
@@ -237,6 +256,11 @@ const timers: Record<string, () => number | Promise<number>> = {
     pipelineOutputs = { ...counts, digest: outputDigest };
     return ms;
   },
+  full: () => {
+    const ms = timePipeline(createPipeline, false);
+    fullDigest = outputDigest;
+    return ms;
+  },
   experiment: () => {
     if (experiment === null) throw new Error('variant experiment needs --experiment <module>');
     const ms = timePipeline(experiment);
@@ -264,6 +288,13 @@ for (let run = 0; run < RUNS; run++) {
       `run ${run + 1}/${RUNS} ${v}: ${ms.toFixed(0)} ms (${((buffers.length / ms) * 1000).toFixed(0)} rec/s)`,
     );
   }
+}
+
+const pipelineDigest = pipelineOutputs.digest;
+if (fullDigest !== '' && pipelineDigest !== undefined && fullDigest !== pipelineDigest) {
+  throw new Error(
+    `the fast path changed the outputs: digest ${String(pipelineDigest)} with it, ${fullDigest} without`,
+  );
 }
 
 // records/s per run, and each run's ratio to the raw decode of the same round
@@ -294,6 +325,7 @@ report({
   experimentModule: EXPERIMENT_MODULE || null,
   experimentNote: flag('experiment-note', '') || null,
   experimentDigest: experimentDigest || null,
+  fullDigest: fullDigest || null,
   outputs: pipelineOutputs,
   variants,
   guard: guard % 7,

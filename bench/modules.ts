@@ -12,8 +12,10 @@ import type * as Codecs from '../src/decode/codecs.js';
 import type * as Decoder from '../src/decode/kernel-log-event-decoder.js';
 import type * as Schemas from '../src/decode/schemas.js';
 import type * as Config from '../src/model/config.js';
+import type * as Model from '../src/model/event.js';
 import type * as PipelineModule from '../src/pipeline.js';
 import type * as Stages from '../src/runtime/stages.js';
+import type * as Source from '../src/source/decoder.js';
 import type * as Encoders from '../src/sink/encoders.js';
 import { flag } from './stats.js';
 
@@ -28,6 +30,8 @@ export interface ProjectModules {
   pipeline: typeof PipelineModule;
   stages: typeof Stages;
   encoders: typeof Encoders;
+  source: typeof Source;
+  model: typeof Model;
 }
 
 export async function loadProject(): Promise<ProjectModules> {
@@ -38,16 +42,19 @@ export async function loadProject(): Promise<ProjectModules> {
         ? new URL(`../src/${rel}`, import.meta.url).href
         : pathToFileURL(path.resolve(dist, rel)).href
     )) as T;
-  const [classify, codecs, decoder, schemas, config, pipeline, stages, encoders] = await Promise.all([
-    load<typeof Classify>('classify/index.js'),
-    load<typeof Codecs>('decode/codecs.js'),
-    load<typeof Decoder>('decode/kernel-log-event-decoder.js'),
-    load<typeof Schemas>('decode/schemas.js'),
-    load<typeof Config>('model/config.js'),
-    load<typeof PipelineModule>('pipeline.js'),
-    load<typeof Stages>('runtime/stages.js'),
-    load<typeof Encoders>('sink/encoders.js'),
-  ]);
+  const [classify, codecs, decoder, schemas, config, pipeline, stages, encoders, source, model] =
+    await Promise.all([
+      load<typeof Classify>('classify/index.js'),
+      load<typeof Codecs>('decode/codecs.js'),
+      load<typeof Decoder>('decode/kernel-log-event-decoder.js'),
+      load<typeof Schemas>('decode/schemas.js'),
+      load<typeof Config>('model/config.js'),
+      load<typeof PipelineModule>('pipeline.js'),
+      load<typeof Stages>('runtime/stages.js'),
+      load<typeof Encoders>('sink/encoders.js'),
+      load<typeof Source>('source/decoder.js'),
+      load<typeof Model>('model/event.js'),
+    ]);
   return {
     origin:
       dist === ''
@@ -61,5 +68,7 @@ export async function loadProject(): Promise<ProjectModules> {
     pipeline,
     stages,
     encoders,
+    source,
+    model,
   };
 }

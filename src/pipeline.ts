@@ -17,6 +17,7 @@ import {
   type HostLineState,
   type HostOutput,
   processLines,
+  routineLine,
 } from './assemble/host.js';
 import { NO_KNOWN_ISSUES, type KnownIssueRules } from './classify/index.js';
 import {
@@ -33,7 +34,7 @@ import {
   type StepResult,
 } from './correlate/index.js';
 import type { CorrelationConfig, StateLimits } from './model/config.js';
-import type { KernelLogEvent } from './model/event.js';
+import type { KernelLogEvent, RoutineRecord } from './model/event.js';
 import type { HwSignal } from './model/signal.js';
 import type { HostHardwareEvent, TriagedCrash } from './model/verdict.js';
 import { type HwState, newHwState } from './parse/hw/state.js';
@@ -65,6 +66,13 @@ export type HostSnapshot = Uint8Array;
 export interface Pipeline {
   /** one record, in per-host arrival order */
   process(event: KernelLogEvent): void;
+  /**
+   * One record read from its bytes whose message is one routine line (src/decode/routine-avro.ts):
+   * applied exactly as `process` would apply the decoded record, and true; or false, changing
+   * nothing, when the host is new, has something open, or the record may change its boot: the
+   * caller then decodes the record and calls `process`.
+   */
+  processRoutine(record: RoutineRecord): boolean;
   /** event time moved on (µs): close idle reports, expire state, emit what is due */
   advance(watermarkUs: number): void;
   /** end of input (file, replay, demo): close every open report and settle every verdict */
@@ -94,8 +102,11 @@ interface HostEntry extends AssemblerState {
   corr: HostState | number | null;
   /** greatest event time of the host's records, µs (retention is measured from it) */
   seen: number;
-  /** sweep epoch of the last move to the back of the map (least-recently-seen order) */
-  epoch: number;
+  /**
+   * seen since the max_hosts eviction last passed it (CLOCK's reference bit: the map's order is
+   * the clock, and a record only sets this bit instead of moving its host to the back)
+   */
+  ref: boolean;
 }
 
 /** Snapshot layout: version byte, u32 length of the correlator's Avro state, that state, then the
@@ -109,7 +120,7 @@ const SWEEP_EVERY_US = 60_000_000;
 const FRESH_ASM: Readonly<AssemblerState> = Object.freeze(newAssemblerState());
 const FRESH_HW: Readonly<HwState> = Object.freeze(newHwState());
 
-function newEntry(seen: number, epoch: number): HostEntry {
+function newEntry(seen: number): HostEntry {
   return {
     bootId: FRESH_ASM.bootId,
     lastUptimeS: FRESH_ASM.lastUptimeS,
@@ -118,7 +129,7 @@ function newEntry(seen: number, epoch: number): HostEntry {
     hw: null,
     corr: null,
     seen,
-    epoch,
+    ref: false,
   };
 }
 
@@ -170,8 +181,6 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   let lastSweep = Number.NEGATIVE_INFINITY;
   let sinceSweep = 0;
 
-  /** sweeps so far; a host moves to the back of the LRU order at most once per sweep */
-  let epoch = 0;
   const retentionUs = limits.retentionMs * 1000;
 
   function emit(r: StepResult): void {
@@ -230,15 +239,36 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return true;
   }
 
+  /**
+   * max_hosts reached: evict the least recently seen host, as the CLOCK algorithm approximates it
+   * (the map's insertion order is the clock): a host seen since the hand last passed it gets a
+   * second chance at the back, the first one not seen is evicted. A record costs one flag, not a
+   * move in the map.
+   */
   function evictOldest(): void {
-    const oldest = hosts.keys().next();
-    if (!oldest.done) {
-      hosts.delete(oldest.value);
-      active.delete(oldest.value);
-      lineless.delete(oldest.value);
-      dirty.add(oldest.value);
+    for (;;) {
+      const oldest = hosts.entries().next();
+      if (oldest.done) return;
+      const [host, entry] = oldest.value;
+      if (entry.ref) {
+        entry.ref = false;
+        hosts.delete(host);
+        hosts.set(host, entry);
+        continue;
+      }
+      hosts.delete(host);
+      active.delete(host);
+      lineless.delete(host);
+      dirty.add(host);
       sink.eviction('max_hosts', 1);
+      return;
     }
+  }
+
+  /** A record of a tracked host at event time `ts`. */
+  function seenAt(entry: HostEntry, ts: number): void {
+    entry.ref = true;
+    if (ts > entry.seen) entry.seen = ts;
   }
 
   function needsSoon(entry: HostEntry, wm: number): boolean {
@@ -265,7 +295,6 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   function sweep(wm: number): void {
-    epoch++;
     for (const [host, entry] of hosts) {
       const busy = !lineIdle(entry);
       const corr = stateOf(entry);
@@ -296,18 +325,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       let entry = hosts.get(host);
       if (entry === undefined) {
         if (hosts.size >= limits.maxHosts) evictOldest();
-        entry = newEntry(event.ts, epoch);
+        entry = newEntry(event.ts);
         hosts.set(host, entry);
         dirty.add(host);
       } else {
-        // least-recently-seen order for max_hosts eviction, refreshed once per sweep epoch: a
-        // delete + set per record would cost more than the whole routine-line path
-        if (entry.epoch !== epoch) {
-          hosts.delete(host);
-          hosts.set(host, entry);
-          entry.epoch = epoch;
-        }
-        if (event.ts > entry.seen) entry.seen = event.ts;
+        seenAt(entry, event.ts);
         if (lineless.size > 0 && lineless.delete(host)) dirty.add(host);
       }
       const bootId = entry.bootId;
@@ -326,6 +348,17 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       }
       if (entry.hw !== null && entry.hw.facts === null) compactHw(entry);
       sinceSweep++;
+    },
+
+    processRoutine(r) {
+      const host = r.host;
+      const entry = hosts.get(host);
+      if (entry === undefined || (lineless.size > 0 && lineless.has(host))) return false;
+      if (!routineLine(entry, entry, r)) return false;
+      seenAt(entry, r.ts);
+      if (entry.hw !== null && entry.hw.facts === null) compactHw(entry);
+      sinceSweep++;
+      return true;
     },
 
     advance(watermarkUs) {
@@ -416,7 +449,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const corr = decodeHostState(buf.subarray(5, 5 + n));
       const rest = buf.subarray(5 + n);
       const line = rest.length > 0 ? (JSON.parse(rest.toString('utf8')) as HostLineState) : null;
-      const entry = newEntry(corr.lastTs ?? Number.NEGATIVE_INFINITY, epoch);
+      const entry = newEntry(corr.lastTs ?? Number.NEGATIVE_INFINITY);
       entry.corr = pristine(corr) ? (corr.wm ?? null) : corr;
       if (line !== null) {
         entry.bootId = line.asm.bootId;

@@ -254,6 +254,15 @@ function bootMarker(event: KernelLogEvent, text: string): MarkerSignal {
 }
 
 /**
+ * The state pushLine keeps for a routine line on a host with no report open and no boot change
+ * (see host.ts `routineLine`, which checks those first): the line count and the uptime.
+ */
+export function countRoutineLine(s: AssemblerState, uptimeUs: number | null): void {
+  if (s.sinceBoot < SINCE_BOOT_CAP) s.sinceBoot++;
+  if (uptimeUs !== null) s.lastUptimeS = (uptimeUs / 1_000_000) | 0;
+}
+
+/**
  * One line of one event (transport prefixes and stamps removed; see `splitMessage`). Returns the
  * reports this line closed and the BOOT marker when it starts a new boot. Routine lines with no
  * report open return a shared empty result.

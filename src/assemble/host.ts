@@ -4,7 +4,7 @@
  */
 import type { StateLimits } from '../model/config.js';
 import type { CrashReport } from '../model/crash.js';
-import type { KernelLogEvent } from '../model/event.js';
+import { type KernelLogEvent, type RoutineRecord, sameAscii } from '../model/event.js';
 import type { LineContext, MarkerSignal, Signal } from '../model/signal.js';
 import {
   advanceHw,
@@ -16,10 +16,12 @@ import {
   newHwState,
   pushHwLine,
 } from '../parse/hw/state.js';
+import { uptimeRestarted } from '../parse/hw/boot.js';
 import { stripStamp } from '../parse/hw/line.js';
 import {
   type AssemblerState,
   advanceAssembler,
+  countRoutineLine,
   endEvent,
   flushAssembler,
   newAssemblerState,
@@ -169,6 +171,39 @@ export function processLines(
   }
   out = collect(out, [], endEvent(asm, event).reports);
   return out ?? NOTHING;
+}
+
+/**
+ * A record whose message is one routine line (a RoutineRecord: src/parse/routine.ts
+ * `lineMayMatter` rejected its bytes), applied as processLines would apply the decoded record:
+ * on a host with no report or record block open and no signal held, such a line only counts and
+ * moves the uptime. Returns false and changes nothing when that does not hold, or when the
+ * record starts a new boot (uptime back to zero, another boot id) or brings a boot id a stage
+ * does not hold yet: the caller then runs processLines on the decoded record.
+ */
+export function routineLine(h: HwHolder, asm: AssemblerState, r: RoutineRecord): boolean {
+  if (asm.open !== null) return false;
+  const hw = h.hw;
+  if (hw !== null && (hw.blocks !== null || hw.held !== null)) return false;
+  const facts = hw === null ? null : hw.facts;
+  if (r.bootIdStart >= 0) {
+    // the id both stages hold already: no boot change, and they keep their string
+    if (asm.bootId === null || !sameAscii(asm.bootId, r.bytes, r.bootIdStart, r.bootIdEnd)) return false;
+    if (
+      facts !== null &&
+      (facts.bootId === null || !sameAscii(facts.bootId, r.bytes, r.bootIdStart, r.bootIdEnd))
+    ) {
+      return false;
+    }
+  }
+  const up = r.uptimeUs;
+  if (up !== null) {
+    if (uptimeRestarted(asm.lastUptimeS < 0 ? -1 : asm.lastUptimeS * 1_000_000, up)) return false;
+    if (facts !== null && uptimeRestarted(facts.lastUptimeUs, up)) return false;
+  }
+  countRoutineLine(asm, up);
+  if (facts !== null && up !== null) facts.lastUptimeUs = up;
+  return true;
 }
 
 /** Nothing open or held in either stage (the host can be evicted without losing a report). */

@@ -191,7 +191,7 @@ export const SCHEMA: Readonly<Record<string, KeySpec>> = {
     default: 1_000_000,
     min: 1,
     max: 100_000_000,
-    doc: 'hosts tracked per input partition; least recently seen evicted',
+    doc: 'hosts tracked per input partition; beyond it the least recently seen is evicted (CLOCK approximation)',
   },
   'state.maxIncidentsPerHost': {
     kind: 'int',

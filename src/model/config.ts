@@ -18,7 +18,7 @@ export interface CorrelationConfig {
 }
 
 export interface StateLimits {
-  /** tracked hosts per instance; least recently seen are evicted */
+  /** tracked hosts per input partition; beyond it the least recently seen is evicted (CLOCK approximation) */
   maxHosts: number;
   /** unrecovered incidents kept per host */
   maxIncidentsPerHost: number;

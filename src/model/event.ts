@@ -43,3 +43,37 @@ export function makeEvent(
     ...fields,
   };
 }
+
+/**
+ * What the per-line stages need of a record whose message is one line of routine chatter, read
+ * from the record's bytes without decoding it (src/decode/routine-avro.ts): the fields a routine
+ * line on an idle host can change state with. The boot id stays in the bytes (compared there, so
+ * no string is made for it).
+ */
+export interface RoutineRecord {
+  host: string;
+  /** event time, µs since the epoch */
+  ts: number;
+  uptimeUs: number | null;
+  /** the record's bytes and where its boot id's UTF-8 lies in them; `bootIdStart` < 0: null */
+  bytes: Uint8Array;
+  bootIdStart: number;
+  bootIdEnd: number;
+}
+
+export function newRoutineRecord(): RoutineRecord {
+  return { host: '', ts: 0, uptimeUs: null, bytes: new Uint8Array(0), bootIdStart: -1, bootIdEnd: -1 };
+}
+
+/**
+ * Whether `b[start, end)` is 7-bit ASCII spelling `text` (no string is made of the bytes). Any
+ * other byte fails, so equal bytes are also equal UTF-8.
+ */
+export function sameAscii(text: string, b: Uint8Array, start: number, end: number): boolean {
+  if (text.length !== end - start) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f || c !== b[start + i]) return false;
+  }
+  return true;
+}

@@ -4,6 +4,7 @@
  */
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { Pipeline, PipelineSink } from '../pipeline.js';
+import { newRoutineRecord } from '../model/event.js';
 import type { HostHardwareEvent, TriagedCrash } from '../model/verdict.js';
 import type { EventDecoder } from '../source/decoder.js';
 import { deadLetterMessage } from '../sink/dead-letter.js';
@@ -71,6 +72,9 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** Filled by the decoder's fast path for one record at a time. */
+const view = newRoutineRecord();
+
 export async function runChunk(
   deps: StageDeps,
   topic: string,
@@ -82,20 +86,12 @@ export async function runChunk(
   let watermark = deps.watermarkUs;
   const source = { topic, partition: deps.partition };
   if (decoder.prefetch !== undefined) await decoder.prefetch(messages.map((m) => m.value));
-  for (const m of messages) {
-    collector.tally.consume(topic);
-    const decoded = decoder.decode(m.value);
-    if (!decoded.ok) {
-      if ('skipped' in decoded) continue;
-      collector.tally.deadLetter(decoded.error.code);
-      deadLetters.push(deadLetterMessage(source, m, decoded.error));
-      continue;
-    }
-    const event = decoded.value;
-    // Event time advances in whole ticks, before the record that crosses into a new tick: where
-    // the pipeline sees `advance` then depends only on the record sequence, not on how the
-    // records were cut into chunks, so a restarted run emits what an uninterrupted one does.
-    const tick = Math.floor(event.ts / WATERMARK_TICK_US) * WATERMARK_TICK_US;
+
+  // Event time advances in whole ticks, before the record that crosses into a new tick: where
+  // the pipeline sees `advance` then depends only on the record sequence, not on how the
+  // records were cut into chunks, so a restarted run emits what an uninterrupted one does.
+  const advanceTo = (ts: number): void => {
+    const tick = Math.floor(ts / WATERMARK_TICK_US) * WATERMARK_TICK_US;
     if (watermark === null || tick > watermark) {
       watermark = tick;
       try {
@@ -104,12 +100,38 @@ export async function runChunk(
         deps.onInternalError('pipeline.advance', e);
       }
     }
+  };
+  const failed = (m: KafkaMessage, e: unknown): void => {
+    deps.onInternalError('pipeline.process', e);
+    collector.tally.deadLetter('PROCESSING_FAILED');
+    deadLetters.push(deadLetterMessage(source, m, { code: 'PROCESSING_FAILED', message: errorText(e) }));
+  };
+  const routine = decoder.routine;
+  for (const m of messages) {
+    collector.tally.consume(topic);
+    // routine chatter read from its bytes; anything else (or a host not idle) is decoded in full
+    if (routine?.(m.value, view) === true) {
+      advanceTo(view.ts);
+      try {
+        if (pipeline.processRoutine(view)) continue;
+      } catch (e: unknown) {
+        failed(m, e);
+        continue;
+      }
+    }
+    const decoded = decoder.decode(m.value);
+    if (!decoded.ok) {
+      if ('skipped' in decoded) continue;
+      collector.tally.deadLetter(decoded.error.code);
+      deadLetters.push(deadLetterMessage(source, m, decoded.error));
+      continue;
+    }
+    const event = decoded.value;
+    advanceTo(event.ts);
     try {
       pipeline.process(event);
     } catch (e: unknown) {
-      deps.onInternalError('pipeline.process', e);
-      collector.tally.deadLetter('PROCESSING_FAILED');
-      deadLetters.push(deadLetterMessage(source, m, { code: 'PROCESSING_FAILED', message: errorText(e) }));
+      failed(m, e);
     }
   }
 

@@ -18,6 +18,7 @@ function fakePipelines() {
         if (e.message === 'boom') throw new Error('exploded');
         log.push(['process', e.host, e.ts]);
       },
+      processRoutine: () => false,
       advance: (w) => log.push(['advance', w]),
       flush: () => log.push(['flush']),
       takeDirtyHosts: () => [],

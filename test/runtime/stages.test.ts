@@ -44,6 +44,7 @@ function fakePipeline(sink: ChunkCollector, opts: { throwOn?: string } = {}) {
       dirty.add(e.host);
       if (e.message === 'crash') sink.verdict({ crash_id: `c-${e.host}`, host: e.host } as TriagedCrash);
     },
+    processRoutine: () => false,
     advance(w) {
       advanced.push(w);
     },
