@@ -231,3 +231,44 @@ describe('pipeline driven like the live runtime', () => {
     }
   });
 });
+
+describe('pipeline host bound (state.maxHosts)', () => {
+  it('evicts a host not seen since the others were, and keeps one seen again (CLOCK second chance)', () => {
+    const evictions: string[] = [];
+    const p = createPipeline({
+      correlation: DEFAULT_CORRELATION,
+      limits: { ...DEFAULT_LIMITS, maxHosts: 3 },
+      sink: {
+        verdict() {},
+        hostEvent() {},
+        hwError() {},
+        eviction: (r, n) => evictions.push(`${r}:${n}`),
+        late() {},
+      },
+    });
+    const ev = (host: string, ts: number): KernelLogEvent => ({
+      host,
+      boot_id: null,
+      ts,
+      uptime_us: null,
+      seq: null,
+      priority: null,
+      message: 'eth0: link up',
+      arch: null,
+      kernel_release: null,
+      source: null,
+      caller: null,
+    });
+    p.process(ev('a', 1));
+    p.process(ev('b', 2));
+    p.process(ev('c', 3));
+    p.takeDirtyHosts();
+    p.process(ev('a', 4)); // a seen again: b is now the least recently seen
+    p.process(ev('d', 5));
+    expect(evictions).toEqual(['max_hosts:1']);
+    expect(p.takeDirtyHosts().sort()).toEqual(['b', 'd']);
+    expect(p.snapshot('b')).toBeNull();
+    expect(p.snapshot('a')).not.toBeNull();
+    expect(p.gauges().hosts).toBe(3);
+  });
+});
