@@ -72,7 +72,10 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Filled by the decoder's fast path for one record at a time. */
+/**
+ * Filled by the decoder's fast path for one record at a time; shared by every partition's chunks,
+ * which is safe because the record loop below never awaits.
+ */
 const view = newRoutineRecord();
 
 export async function runChunk(
