@@ -28,19 +28,33 @@ function bytesOf(s: string): Uint8Array {
   return b;
 }
 
-/** Literals looked for anywhere in the line, indexed by their first two bytes. */
-const ANYWHERE = new Map<number, Uint8Array[]>();
-/** 1 where a two-byte sequence starts one of the ANYWHERE literals */
-const PAIRS = new Uint8Array(1 << 16);
+/**
+ * Literals looked for anywhere in the line, found by their first three bytes: TRIGRAMS maps a
+ * hash of three bytes (`trigramSlot`) to 0 or to an index in ANYWHERE, the literals starting
+ * with a trigram of that hash. A slot holds ~29 literals in 65,536, so a routine line rarely
+ * compares one; a trigram is far rarer in text than a pair of bytes.
+ */
+const TRIGRAM_BITS = 16;
+const TRIGRAMS = new Uint8Array(1 << TRIGRAM_BITS);
+const ANYWHERE: Uint8Array[][] = [[]];
+const GOLDEN = 0x9e3779b1;
+
+/** The TRIGRAMS slot of the three bytes packed in `key` (first byte highest). */
+function trigramSlot(key: number): number {
+  return Math.imul(key, GOLDEN) >>> (32 - TRIGRAM_BITS);
+}
+
 for (const lit of [...START_ANCHORS, ...NEEDLES]) {
   const b = bytesOf(lit);
-  if (b.length < 2)
-    throw new Error(`routine matcher: literal ${JSON.stringify(lit)} is shorter than two bytes`);
-  const key = ((b[0] as number) << 8) | (b[1] as number);
-  PAIRS[key] = 1;
-  const list = ANYWHERE.get(key) ?? [];
-  list.push(b);
-  ANYWHERE.set(key, list);
+  if (b.length < 3)
+    throw new Error(`routine matcher: literal ${JSON.stringify(lit)} is shorter than three bytes`);
+  const slot = trigramSlot(((b[0] as number) << 16) | ((b[1] as number) << 8) | (b[2] as number));
+  if (TRIGRAMS[slot] === 0) {
+    if (ANYWHERE.length > 255) throw new Error('routine matcher: more than 255 trigram groups');
+    TRIGRAMS[slot] = ANYWHERE.length;
+    ANYWHERE.push([]);
+  }
+  (ANYWHERE[TRIGRAMS[slot] as number] as Uint8Array[]).push(b);
 }
 
 /** Literals a line that matters may start with, indexed by their first byte. */
@@ -75,13 +89,15 @@ export function lineMayMatter(b: Uint8Array, start: number, end: number): boolea
   if (c0 < 0x20 || c0 > 0x7e || c0 === 0x5b /* [ */ || c0 === 0x3c /* < */) return true;
   const leads = LEADING[c0];
   if (leads !== undefined && anyAt(b, start, end, leads)) return true;
-  let prev = c0;
+  let key = c0;
   for (let i = start + 1; i < end; i++) {
     const c = b[i] as number;
     if (c < 0x20 || c > 0x7e) return true;
-    const key = (prev << 8) | c;
-    if (PAIRS[key] === 1 && anyAt(b, i - 1, end, ANYWHERE.get(key) as Uint8Array[])) return true;
-    prev = c;
+    key = ((key << 8) | c) & 0xffffff;
+    const group = TRIGRAMS[trigramSlot(key)] as number;
+    if (group !== 0 && i >= start + 2 && anyAt(b, i - 2, end, ANYWHERE[group] as Uint8Array[])) {
+      return true;
+    }
   }
   return false;
 }

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { generateFleet } from '../../bench/fleet.js';
 import { createKernelLogEventCodec } from '../../src/decode/codecs.js';
 import { readRoutineRecord } from '../../src/decode/routine-avro.js';
-import { DEFAULT_CORRELATION, DEFAULT_LIMITS } from '../../src/model/config.js';
+import { DEFAULT_CORRELATION, DEFAULT_LIMITS, type StateLimits } from '../../src/model/config.js';
 import { type KernelLogEvent, makeEvent, newRoutineRecord } from '../../src/model/event.js';
 import { prefilter, START_ANCHORS } from '../../src/parse/crash/start.js';
 import { BOOT_BANNER, isBootBanner } from '../../src/parse/hw/boot.js';
@@ -21,7 +21,13 @@ import { createPipeline, type PipelineSink } from '../../src/pipeline.js';
 
 const codec = createKernelLogEventCodec();
 
-function run(events: readonly KernelLogEvent[], fast: boolean) {
+interface RunOptions {
+  limits?: StateLimits;
+  /** at these record indexes, the record's host is restored from its own snapshot without line state */
+  restoreAt?: ReadonlySet<number>;
+}
+
+function run(events: readonly KernelLogEvent[], fast: boolean, opts: RunOptions = {}) {
   const out: string[] = [];
   let fastHits = 0;
   const sink: PipelineSink = {
@@ -31,10 +37,18 @@ function run(events: readonly KernelLogEvent[], fast: boolean) {
     eviction: (r, n) => out.push(`evict ${r} ${n}`),
     late: (o) => out.push(`late ${o}`),
   };
-  const p = createPipeline({ correlation: DEFAULT_CORRELATION, limits: DEFAULT_LIMITS, sink });
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const p = createPipeline({ correlation: DEFAULT_CORRELATION, limits, sink });
   const view = newRoutineRecord();
   let wm = Number.NEGATIVE_INFINITY;
-  for (const ev of events) {
+  for (const [i, ev] of events.entries()) {
+    if (opts.restoreAt?.has(i) === true) {
+      const snap = p.snapshot(ev.host);
+      if (snap !== null) {
+        const b = Buffer.from(snap);
+        p.restore(ev.host, b.subarray(0, 5 + b.readUInt32BE(1)));
+      }
+    }
     const bytes = codec.encode(ev);
     const tick = Math.floor(ev.ts / 1_000_000) * 1_000_000;
     if (tick > wm) {
@@ -92,6 +106,46 @@ describe('routine fast path', () => {
     const full = run(evs, false);
     const fast = run(evs, true);
     expect(fast.fastHits).toBeGreaterThan(0);
+    expect(fast.out).toEqual(full.out);
+    expect(fast.snaps).toEqual(full.snaps);
+  });
+
+  it('gives the same outputs when hosts are evicted, come back and are restored without line state', () => {
+    // 63 hosts, 3 of them busy, over at most 16 tracked: max_hosts evictions all the time, hosts
+    // coming back as new entries; a one-minute retention evicts the quiet ones; restores without
+    // line state replace entries (the host's next record must take the full path)
+    const evs: KernelLogEvent[] = [];
+    const span = 1_800_000_000;
+    generateFleet({ records: 14_000, hosts: 3, spanUs: span, seed: 11 }, (e) => evs.push(e));
+    generateFleet({ records: 6_000, hosts: 60, spanUs: span, seed: 12 }, (e) =>
+      evs.push({ ...e, host: `cold-${e.host}` }),
+    );
+    evs.sort((a, b) => a.ts - b.ts);
+    const opts: RunOptions = {
+      limits: { ...DEFAULT_LIMITS, maxHosts: 16, retentionMs: 60_000 },
+      restoreAt: new Set(Array.from({ length: 200 }, (_, k) => 50 + k * 97)),
+    };
+    const full = run(evs, false, opts);
+    const fast = run(evs, true, opts);
+    expect(fast.fastHits).toBeGreaterThan(evs.length * 0.2);
+    expect(full.out.filter((o) => o.startsWith('evict max_hosts')).length).toBeGreaterThan(100);
+    expect(fast.out).toEqual(full.out);
+    expect(fast.snaps).toEqual(full.snaps);
+  });
+
+  it('gives the same outputs when a host is retired by retention and comes back', () => {
+    // one of four hosts is silent for ten minutes: a one-minute retention retires it, and its
+    // next routine record is a new host (the fast path must not apply it to the retired entry)
+    const all: KernelLogEvent[] = [];
+    generateFleet({ records: 6_000, hosts: 4, spanUs: 1_800_000_000, seed: 13 }, (e) => all.push(e));
+    const sleeper = (all[0] as KernelLogEvent).host;
+    const t0 = (all[0] as KernelLogEvent).ts;
+    const evs = all.filter((e) => e.host !== sleeper || e.ts < t0 + 600e6 || e.ts > t0 + 1_200e6);
+    const opts: RunOptions = { limits: { ...DEFAULT_LIMITS, retentionMs: 60_000 } };
+    const full = run(evs, false, opts);
+    const fast = run(evs, true, opts);
+    expect(full.out.filter((o) => o === 'evict retention 1').length).toBeGreaterThan(0);
+    expect(fast.fastHits).toBeGreaterThan(evs.length * 0.5);
     expect(fast.out).toEqual(full.out);
     expect(fast.snaps).toEqual(full.snaps);
   });
