@@ -127,8 +127,9 @@ function measureIncident(): { open: number; settled: number; poisoned: number; h
   }
   p.takeDirtyHosts();
   const open = heap();
-  // event time moves on past the settle window: blocks close, host events go out
-  p.advance(T0_US + HOSTS + 120_000_000);
+  // event time moves on past the settle window and the lateness grace the line stages give a
+  // lagging host: held signals reach the correlator, blocks close, host events go out
+  p.advance(T0_US + HOSTS + DEFAULT_CORRELATION.latenessMs * 1000 + 120_000_000);
   p.takeDirtyHosts();
   const settled = heap();
   const g = p.gauges();

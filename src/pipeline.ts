@@ -100,7 +100,11 @@ interface HostEntry extends AssemblerState {
    * kept as one number instead of an object)
    */
   corr: HostState | number | null;
-  /** greatest event time of the host's records, µs (retention is measured from it) */
+  /**
+   * greatest event time of the host's records (retention is measured from it), in whole seconds
+   * since SEEN_BASE_US, rounded up: a small integer V8 keeps in the field itself, where µs would be
+   * a 16-byte heap number per host
+   */
   seen: number;
   /**
    * seen since the max_hosts eviction last passed it (CLOCK's reference bit: the map's order is
@@ -120,7 +124,18 @@ const SWEEP_EVERY_US = 60_000_000;
 const FRESH_ASM: Readonly<AssemblerState> = Object.freeze(newAssemblerState());
 const FRESH_HW: Readonly<HwState> = Object.freeze(newHwState());
 
-function newEntry(seen: number): HostEntry {
+/** origin of HostEntry.seen (2020-09-13): seconds since it stay below 2^30 until 2054 */
+const SEEN_BASE_US = 1_600_000_000_000_000;
+/** HostEntry.seen for "never" (an event time before 1986) */
+const SEEN_NEVER = -(2 ** 30);
+
+/** An event time (µs) as HostEntry.seen. */
+function seenOf(ts: number): number {
+  const s = Math.ceil((ts - SEEN_BASE_US) / 1_000_000);
+  return s > SEEN_NEVER ? s : SEEN_NEVER;
+}
+
+function newEntry(tsUs: number): HostEntry {
   return {
     bootId: FRESH_ASM.bootId,
     lastUptimeS: FRESH_ASM.lastUptimeS,
@@ -128,7 +143,7 @@ function newEntry(seen: number): HostEntry {
     open: FRESH_ASM.open,
     hw: null,
     corr: null,
-    seen,
+    seen: seenOf(tsUs),
     ref: false,
   };
 }
@@ -268,7 +283,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   /** A record of a tracked host at event time `ts`. */
   function seenAt(entry: HostEntry, ts: number): void {
     entry.ref = true;
-    if (ts > entry.seen) entry.seen = ts;
+    const s = seenOf(ts);
+    if (s > entry.seen) entry.seen = s;
   }
 
   function needsSoon(entry: HostEntry, wm: number): boolean {
@@ -306,7 +322,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const after = stateOf(entry);
       if (
         lineIdle(entry) &&
-        wm - entry.seen > retentionUs &&
+        wm - (SEEN_BASE_US + entry.seen * 1_000_000) > retentionUs &&
         (after === null || hostExpired(after, wm, ctx))
       ) {
         hosts.delete(host);

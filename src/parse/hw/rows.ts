@@ -5,7 +5,7 @@
  * blocks.ts. Lines are capped before matching and every pattern is anchored with bounded repeats,
  * so no row can backtrack badly on a hostile line.
  */
-import type { HwResult, HwSource, Marker, Severity } from '../../model/signal.js';
+import { HW_RESULTS, type HwResult, type HwSource, type Marker, type Severity } from '../../model/signal.js';
 import { hexHigh32, hexToNumber, physToPfn } from './hex.js';
 
 /** MCi_STATUS: PCC (bit 57) fatal, UC (bit 61) uncorrected, else corrected. */
@@ -98,13 +98,32 @@ const RESULT = '(Ignored|Failed|Delayed|Recovered)';
 /** `Memory failure: ` (≥≈4.13) or the old `MCE ` prefix before `%#lx:` */
 const MF = '(?:Memory failure: |MCE )';
 
+/**
+ * One string per result and per page type: a regex capture is a new string (or a slice of the
+ * line) per signal, and a host keeps its signals for a while (held, then in an incident).
+ */
+const RESULT_TEXT = new Map<string, HwResult>(HW_RESULTS.map((r) => [r, r]));
+const PAGE_TYPES = new Map<string, string>();
+/** Distinct page types kept; the kernel has ~20 (mm/memory-failure.c action_page_types). */
+const PAGE_TYPES_MAX = 256;
+
+function pageTypeText(t: string): string {
+  const known = PAGE_TYPES.get(t);
+  if (known !== undefined) return known;
+  // flattened, so the copy does not keep the whole line alive
+  const copy = (' ' + t).slice(1);
+  if (PAGE_TYPES.size < PAGE_TYPES_MAX) PAGE_TYPES.set(copy, copy);
+  return copy;
+}
+
 function mfVerdict(m: RegExpExecArray, pageType: string): HwDraft {
+  const result = m[3] as string;
   return draft({
     source: 'MEMORY_FAILURE',
     severity: 'uncorrected',
-    result: m[3] as HwResult,
+    result: RESULT_TEXT.get(result) ?? (result as HwResult),
     pfn: hex(m[1]),
-    pageType,
+    pageType: pageTypeText(pageType),
     hold: 'mf',
   });
 }
@@ -200,7 +219,7 @@ export const HW_ROWS: readonly HwRow[] = [
         severity: 'uncorrected',
         result,
         pfn: hex(m[1]),
-        pageType: m[2] ?? null,
+        pageType: m[2] === undefined ? null : pageTypeText(m[2]),
         hold: 'mf',
       });
     },
