@@ -132,7 +132,7 @@ const SEEN_NEVER = -(2 ** 30);
 /** An event time (µs) as HostEntry.seen. */
 function seenOf(ts: number): number {
   const s = Math.ceil((ts - SEEN_BASE_US) / 1_000_000);
-  return s > SEEN_NEVER ? s : SEEN_NEVER;
+  return Math.max(s, SEEN_NEVER);
 }
 
 function newEntry(tsUs: number): HostEntry {
