@@ -9,6 +9,8 @@
  *   panic  the same oops followed by the x86 panic epilogue (`Kernel panic - not syncing: Fatal
  *          exception`, `Kernel Offset: ...`, `---[ end Kernel panic - not syncing: Fatal exception ]---`);
  *          the host prints nothing afterwards (it is rebooting)
+ *   silent the trace oops on a host that prints nothing afterwards (the first --latency-silent
+ *          crashes): closed by event time alone, state.epilogueMs past its end marker
  * Latency of one crash: from the moment the producer's send holding the report's last line is
  * acknowledged (acks=all) to the moment a read_committed consumer of the verdicts topic receives
  * the verdict of that host. Run alone:
@@ -20,13 +22,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Admin, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { type RunningBroker, startBroker } from '../scripts/kafka/broker.js';
-import { EPILOGUE_US } from '../src/assemble/assembler.js';
 import { SCHEMA } from '../src/config/schema.js';
 import { createKernelLogEventCodec, createTriagedCrashCodec } from '../src/decode/codecs.js';
 import { type KernelLogEvent, makeEvent } from '../src/model/event.js';
 import { runSets, setArgs } from '../test/runtime/run-harness.js';
 import { bootId, hostName, pageFaultCrash, RELEASES, rng, routine } from './fleet.js';
 import { flag, log, machine, report, summarize } from './stats.js';
+
+/** the documented default wait for the panic epilogue after an end marker (state.epilogueMs), µs */
+const EPILOGUE_US = Number(SCHEMA['state.epilogueMs']?.default) * 1000;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RATE = flag('latency-rate', 20_000);
@@ -54,10 +58,6 @@ interface Crash {
   /** wall clock (ms, performance.now) when the send holding the last line was acknowledged */
   ackedMs: number;
   verdictMs: number;
-  /** event time (µs) of the end marker; a trace report closes at the host's first line past it + EPILOGUE_US */
-  endUs: number;
-  /** wall clock (ms) when the send holding that closing line was acknowledged, or -1 */
-  closeAckedMs: number;
 }
 
 interface RunCounts {
@@ -137,7 +137,6 @@ interface Measured {
   lag: number;
   counts: RunCounts;
   batches: { count: number; meanMs: number; records: number; buckets: [string, number][] } | null;
-  silentAgeS: number;
 }
 
 /** One round: fresh topics, one `poisonlink run` of `dist`, steady production with crashes. */
@@ -214,9 +213,6 @@ async function measure(
     dead: false,
   }));
   let lastTs = 0;
-  /** trace crashes whose closing line (first host line > end marker + EPILOGUE_US) is not sent yet */
-  const awaitingClose = new Map<string, Crash>();
-  let closing: Crash[] = [];
   const event = (
     h: (typeof hosts)[number],
     message: string,
@@ -226,11 +222,6 @@ async function measure(
     let ts = Date.now() * 1000;
     if (ts <= lastTs) ts = lastTs + 1;
     lastTs = ts;
-    const w = awaitingClose.get(h.name);
-    if (w !== undefined && w.endUs >= 0 && ts > w.endUs + EPILOGUE_US) {
-      awaitingClose.delete(h.name);
-      closing.push(w);
-    }
     const e: KernelLogEvent = makeEvent({
       host: h.name,
       ts,
@@ -286,10 +277,8 @@ async function measure(
           kind === 'panic'
             ? panicLines(h.release, 200_000 + crashHost)
             : pageFaultCrash(h.release, 'd_lookup', 200_000 + crashHost);
-        pending = { kind, host: h.name, ackedMs: -1, verdictMs: -1, endUs: -1, closeAckedMs: -1 };
-        if (kind === 'trace') awaitingClose.set(h.name, pending);
+        pending = { kind, host: h.name, ackedMs: -1, verdictMs: -1 };
         for (const line of lines) batch.push(event(h, line, 4));
-        pending.endUs = lastTs;
         if (kind !== 'trace') h.dead = true;
       }
     }
@@ -307,20 +296,15 @@ async function measure(
       pending.ackedMs = acked;
       crashes.push(pending);
     }
-    for (const c of closing) c.closeAckedMs = acked;
-    closing = [];
   }
   const produceS = (performance.now() - t0) / 1000;
   log(
     `produced ${sent} records in ${produceS.toFixed(1)} s (${Math.round(sent / produceS)} records/s, ${sends} sends); ${crashes.length} crashes`,
   );
-  // the trace reports still need their hosts' next lines 2 s of event time later: keep the routine
-  // chatter going (same rate) while waiting for the last verdicts
+  // reports that wait for event time to pass (state.epilogueMs after an end marker) need the
+  // partition to go on: keep the routine chatter going (same rate) while waiting for the last verdicts
   const waitUntil = performance.now() + 20_000;
-  while (
-    performance.now() < waitUntil &&
-    crashes.some((c) => c.kind !== 'silent' && !verdictAt.has(c.host))
-  ) {
+  while (performance.now() < waitUntil && crashes.some((c) => !verdictAt.has(c.host))) {
     const batch: { key: string; value: Buffer }[] = [];
     for (let i = 0; i < RATE / 10; i++) {
       const h = hosts[next] as (typeof hosts)[number];
@@ -328,9 +312,6 @@ async function measure(
       if (!h.dead) batch.push(event(h, routine(r), 6));
     }
     await producer.send({ topic: topics.input, acks: -1, messages: batch });
-    const acked = performance.now();
-    for (const c of closing) c.closeAckedMs = acked;
-    closing = [];
     await sleep(100);
   }
   await producer.disconnect();
@@ -370,8 +351,6 @@ async function measure(
   } catch (e: unknown) {
     log(`could not read the run process's metrics: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const silentAgeS =
-    (performance.now() - (crashes.find((c) => c.kind === 'silent')?.ackedMs ?? performance.now())) / 1000;
   await stopChild(child);
   return {
     label,
@@ -385,7 +364,6 @@ async function measure(
     lag,
     counts: runCounts,
     batches,
-    silentAgeS,
   };
 }
 
@@ -413,9 +391,10 @@ function stat(cs: Crash[], from: (c: Crash) => number = (c) => c.ackedMs): Stat 
   };
 }
 const KINDS = {
-  all: (c: Crash) => c.kind !== 'silent',
+  all: (_c: Crash) => true,
   trace: (c: Crash) => c.kind === 'trace',
   panic: (c: Crash) => c.kind === 'panic',
+  silent: (c: Crash) => c.kind === 'silent',
 } as const;
 
 async function main(): Promise<void> {
@@ -434,6 +413,7 @@ async function main(): Promise<void> {
     'consumer.maxBatchRecords': Number(SCHEMA['consumer.maxBatchRecords']?.default),
     'producer.transactionTimeoutMs': Number(SCHEMA['producer.transactionTimeoutMs']?.default),
     'state.reportIdleMs': Number(SCHEMA['state.reportIdleMs']?.default),
+    'state.epilogueMs': Number(SCHEMA['state.epilogueMs']?.default),
   };
   const configs = [
     { label: 'project', dist: DIST },
@@ -457,7 +437,7 @@ async function main(): Promise<void> {
     const rs = rounds.filter((r) => r.label === label);
     const crashes = rs.flatMap((r) => r.crashes);
     const traces = crashes.filter(KINDS.trace);
-    const silent = crashes.filter((c) => c.kind === 'silent');
+    const silent = crashes.filter(KINDS.silent);
     return {
       label,
       rounds: rs.length,
@@ -465,19 +445,19 @@ async function main(): Promise<void> {
         all: stat(crashes.filter(KINDS.all)),
         trace: stat(traces),
         panic: stat(crashes.filter(KINDS.panic)),
-        traceFromClosingLine: stat(traces, (c) => c.closeAckedMs),
+        silent: stat(silent),
       },
       p99PerRound: {
         all: rs.map((r) => stat(r.crashes.filter(KINDS.all)).p99),
         panic: rs.map((r) => stat(r.crashes.filter(KINDS.panic)).p99),
         trace: rs.map((r) => stat(r.crashes.filter(KINDS.trace)).p99),
+        silent: rs.map((r) => stat(r.crashes.filter(KINDS.silent)).p99),
       },
       rate: rs.map((r) => r.sent / r.produceS),
       maxBehindSteady: rs.map((r) => r.maxBehindSteady),
-      missing: crashes.filter((c) => c.kind !== 'silent' && c.verdictMs < 0).length,
+      missing: crashes.filter((c) => c.verdictMs < 0).length,
       silent: silent.length,
       silentWithVerdict: silent.filter((c) => c.verdictMs >= 0).length,
-      silentAgeS: Math.min(...rs.map((r) => r.silentAgeS)),
       verdicts: rs.reduce((a, r) => a + r.verdicts, 0),
       undecodable: rs.reduce((a, r) => a + r.undecodable, 0),
       lag: rs.map((r) => r.lag),
@@ -506,16 +486,16 @@ async function main(): Promise<void> {
       '',
       '| crash reports | n | p50 | p90 | p99 | max | min | p99 per round | p99 < 1 s |',
       '|---|---|---|---|---|---|---|---|---|',
-      row('all (trace and panic)', c.pooled.all, c.p99PerRound.all),
+      row('all', c.pooled.all, c.p99PerRound.all),
       row('ending with `---[ end trace ... ]---`, the host goes on', c.pooled.trace, c.p99PerRound.trace),
       row('panics ending with `---[ end Kernel panic ... ]---`', c.pooled.panic, c.p99PerRound.panic),
       row(
-        `the same trace reports from the ack of the line that closes them (the host's first line more than EPILOGUE_US = ${EPILOGUE_US / 1e6} s of event time after its end marker)`,
-        c.pooled.traceFromClosingLine,
-        null,
+        `ending with \`---[ end trace ... ]---\`, the host prints nothing more (closed \`state.epilogueMs\` = ${EPILOGUE_US / 1000} ms of event time after the marker)`,
+        c.pooled.silent,
+        c.p99PerRound.silent,
       ),
       '',
-      `${c.missing} crash(es) of the table without a verdict 20 s after the end of production; ${int(c.verdicts)} verdict records read (${c.undecodable} undecodable). Silent hosts: ${c.silent} trace reports whose host prints nothing after the end marker: ${c.silentWithVerdict} verdict(s) arrived, the oldest waited ${Math.round(c.silentAgeS)} s. The run process logged ${c.concurrentTxn.join(' / ')} kafkajs CONCURRENT_TRANSACTIONS answers per round (AddOffsetsToTxn / AddPartitionsToTxn right after the previous commit; kafkajs retries them after its back-off) and ${c.txnFailed} failed transactions.`,
+      `${c.missing} crash(es) of the table without a verdict 20 s after the end of production; ${int(c.verdicts)} verdict records read (${c.undecodable} undecodable). Silent hosts: ${c.silentWithVerdict} verdict(s) of ${c.silent} trace reports whose host prints nothing after the end marker. The run process logged ${c.concurrentTxn.join(' / ')} kafkajs CONCURRENT_TRANSACTIONS answers per round (AddOffsetsToTxn / AddPartitionsToTxn right after the previous commit; kafkajs retries them after its back-off) and ${c.txnFailed} failed transactions.`,
       '',
       `Batches of the run process per round (\`poisonlink_batch_duration_seconds\`: process and commit of one chunk): ${c.batches
         .map((b) =>

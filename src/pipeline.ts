@@ -10,6 +10,7 @@
  * a replay and a file triage of the same records agree.
  */
 import { type AssemblerState, newAssemblerState } from './assemble/assembler.js';
+import type { OpenReport } from './assemble/report.js';
 import {
   advanceLines,
   compactHw,
@@ -280,6 +281,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
   }
 
+  /** The host's lag behind the partition's event time, on reports that just took their end marker. */
+  function noteEndLag(open: readonly OpenReport[]): void {
+    for (const r of open) {
+      if (r.endedTs >= 0 && r.endLagUs === undefined) r.endLagUs = Math.max(0, watermark - r.endedTs);
+    }
+  }
+
   /** A record of a tracked host at event time `ts`. */
   function seenAt(entry: HostEntry, ts: number): void {
     entry.ref = true;
@@ -350,6 +358,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       }
       const bootId = entry.bootId;
       const out = processLines(entry, entry, event, limits);
+      if (entry.open !== null) noteEndLag(entry.open);
       // keep the boot id string already held when the record repeats it (no new copy per host)
       if (bootId !== null && entry.bootId === bootId) entry.bootId = bootId;
       const facts = entry.hw === null ? null : entry.hw.facts;

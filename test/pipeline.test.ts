@@ -232,6 +232,104 @@ describe('pipeline driven like the live runtime', () => {
   });
 });
 
+describe('pipeline: reports that end with `---[ end trace`', () => {
+  const OOPS = [
+    'BUG: kernel NULL pointer dereference, address: 0000000000000008',
+    'Oops: Oops: 0000 [#1] SMP NOPTI',
+    'CPU: 3 UID: 0 PID: 1234 Comm: kworker/3:1 Not tainted 6.12.0 #1',
+    'RIP: 0010:d_lookup+0x5c/0x220',
+    'Call Trace:',
+    ' <TASK>',
+    ' d_lookup+0x5c/0x220',
+    ' lookup_fast+0x2a/0x100',
+    ' </TASK>',
+    '---[ end trace 0000000000000000 ]---',
+  ];
+  const T = 1_790_000_000_000_000;
+  const line = (host: string, ts: number, message: string): KernelLogEvent => ({
+    host,
+    boot_id: null,
+    ts,
+    uptime_us: null,
+    seq: null,
+    priority: null,
+    message,
+    arch: null,
+    kernel_release: null,
+    source: null,
+    caller: null,
+  });
+
+  /**
+   * `arrivals` in order; the watermark is the greatest event time, advanced in 100 ms ticks as
+   * runChunk does. Returns each verdict's title with the watermark it came out at.
+   */
+  function drive(arrivals: readonly KernelLogEvent[]) {
+    const verdicts: Array<{ title: string; at: number }> = [];
+    let wm = Number.NEGATIVE_INFINITY;
+    const p = createPipeline({
+      correlation: DEFAULT_CORRELATION,
+      limits: DEFAULT_LIMITS,
+      sink: {
+        verdict: (v) => verdicts.push({ title: v.title, at: wm }),
+        hostEvent() {},
+        hwError() {},
+        eviction() {},
+        late() {},
+      },
+    });
+    for (const ev of arrivals) {
+      const tick = Math.floor(ev.ts / 100_000) * 100_000;
+      if (tick > wm) {
+        wm = tick;
+        p.advance(wm);
+      }
+      p.process(ev);
+    }
+    return verdicts;
+  }
+
+  /** host `other` prints a line every 50 ms of event time from `from` to `to` */
+  const chatter = (from: number, to: number) =>
+    Array.from({ length: Math.floor((to - from) / 50_000) }, (_, i) =>
+      line('other', from + i * 50_000, 'eth0: up'),
+    );
+
+  it('closes once event time is state.epilogueMs past the end marker, though the host prints nothing more', () => {
+    const crash = OOPS.map((m, i) => line('crashed', T + i * 10, m));
+    const endTs = T + (OOPS.length - 1) * 10;
+    const verdicts = drive([...chatter(T - 1_000_000, T), ...crash, ...chatter(T + 100, T + 5_000_000)]);
+    expect(verdicts.map((v) => v.title)).toEqual([
+      'BUG: unable to handle kernel NULL pointer dereference in d_lookup',
+    ]);
+    const at = verdicts[0]?.at ?? Number.NaN;
+    expect(at - endTs).toBeGreaterThan(DEFAULT_LIMITS.epilogueMs * 1000);
+    expect(at - endTs).toBeLessThanOrEqual(DEFAULT_LIMITS.epilogueMs * 1000 + 100_000);
+  });
+
+  it('still takes the epilogue of a host whose records arrive minutes behind the partition', () => {
+    const lag = 120_000_000;
+    const crash = OOPS.map((m, i) => line('lagging', T + i * 10, m));
+    const endTs = T + (OOPS.length - 1) * 10;
+    const arrivals = [
+      ...chatter(T + lag - 1_000_000, T + lag),
+      ...crash,
+      // the rest of the partition runs on for 200 ms before the lagging host's next delivery
+      ...chatter(T + lag, T + lag + 200_000),
+      line('lagging', endTs + 50_000, 'Kernel panic - not syncing: Fatal exception'),
+      line('lagging', endTs + 50_010, 'Kernel Offset: 0x1000 from 0xffffffff81000000'),
+      line('lagging', endTs + 50_020, '---[ end Kernel panic - not syncing: Fatal exception ]---'),
+      ...chatter(T + lag + 200_000, T + lag + 5_000_000),
+    ];
+    const verdicts = drive(arrivals);
+    // one crash (the panic line is its epilogue, not a report of its own), out within a second
+    expect(verdicts.map((v) => v.title)).toEqual([
+      'BUG: unable to handle kernel NULL pointer dereference in d_lookup',
+    ]);
+    expect((verdicts[0]?.at ?? Number.NaN) - (T + lag)).toBeLessThan(1_000_000);
+  });
+});
+
 describe('pipeline host bound (state.maxHosts)', () => {
   it('evicts a host not seen since the others were, and keeps one seen again (CLOCK second chance)', () => {
     const evictions: string[] = [];

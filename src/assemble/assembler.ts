@@ -11,8 +11,9 @@
  * in an RCU stall report, a fault in a lockdep report, a Rust panic's BUG()); the first report
  * takes the nested one's lines too and closes with it. Unstamped lines while stamped reports are
  * open are another writer's on the console and are ignored. A report ends at:
- * - its end marker (`isReportEnd`), then it waits EPILOGUE_US (event time) for the panic epilogue
- *   (`Kernel panic - not syncing`, `Kernel Offset:`, `---[ end Kernel panic`);
+ * - its end marker (`isReportEnd`), then it waits `limits.epilogueMs` (event time) for the panic
+ *   epilogue (`Kernel panic - not syncing`, `Kernel Offset:`, `---[ end Kernel panic`), which the
+ *   kernel prints right after the marker (x86 oops_end: the register summary, then panic());
  * - a new non-secondary report start of the same caller (or any, without caller ids);
  * - a boot marker; `limits.reportIdleMs` without a line; MAX_SPAN after it started;
  * - the end of the multi-line message it started in (pstore, kdump).
@@ -46,8 +47,6 @@ interface MutableOutput {
   markers: MarkerSignal[];
 }
 
-/** Wait this long (event time) after an end marker for the panic epilogue. */
-export const EPILOGUE_US = 2_000_000;
 /** Non-epilogue lines after an end marker before the report closes anyway. */
 export const MAX_AFTER_END = 64;
 /** Reports open at once (one per caller); the oldest is closed beyond this. */
@@ -169,13 +168,17 @@ function closeDue(
   const open = s.open;
   if (open === null) return res;
   const idleUs = limits.reportIdleMs * 1000;
+  const epilogueUs = limits.epilogueMs * 1000;
   const span = maxSpanUs(limits);
   const runningNow = nowUs - graceUs; // graceUs is 0 on the host's own clock
   for (let i = open.length - 1; i >= 0; i--) {
     const r = open[i];
     if (r === undefined) continue;
+    // After its end marker a report waits only for the epilogue, which the kernel prints right
+    // after it and which reaches us in the host's order: the host's own lag is grace enough.
+    const endedNow = r.endLagUs === undefined ? runningNow : nowUs - Math.min(graceUs, r.endLagUs);
     if (
-      (r.endedTs >= 0 && runningNow - r.endedTs > EPILOGUE_US) ||
+      (r.endedTs >= 0 && endedNow - r.endedTs > epilogueUs) ||
       runningNow - r.lastTs > idleUs ||
       runningNow - r.ts > span
     ) {

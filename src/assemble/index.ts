@@ -4,7 +4,6 @@ export {
   type AssemblerState,
   advanceAssembler,
   assemblerIsIdle,
-  EPILOGUE_US,
   endEvent,
   flushAssembler,
   MAX_OPEN,

@@ -26,6 +26,13 @@ export interface OpenReport {
   lastTs: number;
   /** event time of the end marker (`---[ end trace`), -1 while the report runs */
   endedTs: number;
+  /**
+   * how far the partition's event time (the pipeline's watermark) was past the end marker when
+   * the marker was taken: the host's lag, µs. Past its end marker the report closes when event time
+   * is this much plus state.epilogueMs past the marker, not the whole lateness grace later.
+   * Absent: not known (the lateness grace applies).
+   */
+  endLagUs?: number;
   /** lines seen after the end marker that were not epilogue */
   afterEnd: number;
   /** started inside a multi-line message (pstore, kdump): closes at that message's end */

@@ -222,6 +222,13 @@ export const SCHEMA: Readonly<Record<string, KeySpec>> = {
     max: MS_DAY,
     doc: 'a report with no new line for this long (event time) is closed',
   },
+  'state.epilogueMs': {
+    kind: 'int',
+    default: 250,
+    min: 0,
+    max: 60_000,
+    doc: "after a report's end marker (`---[ end trace`), how long (event time, plus the host's own lag behind the partition) it waits for the panic epilogue (`Kernel panic - not syncing`, `Kernel Offset:`) before it is closed; the kernel prints the epilogue right after the marker, so this bounds the verdict latency of reports that end without a panic",
+  },
   'knownIssues.file': { kind: 'string', default: null, nullable: true, doc: 'known-issues rules (YAML)' },
   'http.port': {
     kind: 'int',
@@ -285,6 +292,7 @@ export interface Config {
     maxReportLines: number;
     maxLineBytes: number;
     reportIdleMs: number;
+    epilogueMs: number;
   };
   knownIssues: { file: string | null };
   http: { port: number };

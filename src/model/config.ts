@@ -30,6 +30,8 @@ export interface StateLimits {
   maxLineBytes: number;
   /** a report with no new line for this long (event time) is closed */
   reportIdleMs: number;
+  /** after a report's end marker, how long (event time) it waits for the panic epilogue */
+  epilogueMs: number;
 }
 
 export const DEFAULT_CORRELATION: CorrelationConfig = {
@@ -48,4 +50,5 @@ export const DEFAULT_LIMITS: StateLimits = {
   maxReportLines: 400,
   maxLineBytes: 4096,
   reportIdleMs: 10_000,
+  epilogueMs: 250,
 };

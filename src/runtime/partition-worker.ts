@@ -103,6 +103,11 @@ export class PartitionWorker {
       transactionTimeout: config.producer.transactionTimeoutMs,
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,
+      // Right after a commit the coordinator may still be writing its markers and answer the next
+      // AddPartitionsToTxn with CONCURRENT_TRANSACTIONS; kafkajs's default first back-off (300 ms)
+      // then lands in the verdict latency. Start at 20 ms (the Java client retries it quickly too);
+      // ten retries still span ~5 s before the transaction fails and the chunk is replayed.
+      retry: { initialRetryTime: 20, maxRetryTime: 1_000, retries: 10 },
     });
     this.producer = producer;
     await producer.connect();

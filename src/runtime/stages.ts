@@ -11,8 +11,13 @@ import { deadLetterMessage } from '../sink/dead-letter.js';
 import type { OutputEncoders } from '../sink/encoders.js';
 import { BatchTally } from '../telemetry/metrics.js';
 
-/** Event-time granularity of `pipeline.advance` (1 s, well under state.reportIdleMs). */
-export const WATERMARK_TICK_US = 1_000_000;
+/**
+ * Event-time granularity of `pipeline.advance`: 100 ms, well under state.epilogueMs's default
+ * plus the verdict latency target (a report waiting for event time to pass closes at the first
+ * tick past its deadline), and coarse enough that a replay of hours advances a few times per
+ * second of data, not per record.
+ */
+export const WATERMARK_TICK_US = 100_000;
 
 /** Changelog key of the partition's watermark (NUL never occurs in a host name). */
 export const WATERMARK_KEY = '\u0000poisonlink.watermark';

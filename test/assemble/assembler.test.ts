@@ -80,6 +80,26 @@ describe('report boundaries', () => {
     expect(reports[0]?.lines).toEqual([...X86_OOPS, 'Kernel panic - not syncing: Fatal exception']);
   });
 
+  it('waits state.epilogueMs of event time after the end marker for the panic epilogue', () => {
+    // the oops at 0..1.2 ms, then x86 oops_end's register summary and panic()'s line `gapUs` later
+    const recs = (gapUs: number) => [
+      ...X86_OOPS.map((text, i) => ({ text, at: i * 100 })),
+      { text: 'RIP: 0010:d_lookup+0x5c/0x220', at: 1_300 },
+      { text: 'Kernel panic - not syncing: Fatal exception', at: 1_200 + gapUs },
+    ];
+    const lines = (r: ReturnType<typeof assemble>) => r.reports.map((x) => x.lines[0]);
+    const within = assemble(recs(DEFAULT_LIMITS.epilogueMs * 1000 - 1_000));
+    expect(lines(within)).toEqual([X86_OOPS[0]]);
+    expect(within.reports[0]?.lines.at(-1)).toBe('Kernel panic - not syncing: Fatal exception');
+    // past the window the report is closed without it, and the panic line is a report of its own
+    const after = assemble(recs(DEFAULT_LIMITS.epilogueMs * 1000 + 1_000));
+    expect(lines(after)).toEqual([X86_OOPS[0], 'Kernel panic - not syncing: Fatal exception']);
+    expect(after.reports[0]?.lines).toEqual(X86_OOPS);
+    // the window is the configured one
+    const longer = { ...DEFAULT_LIMITS, epilogueMs: 2_000 };
+    expect(lines(assemble(recs(1_500_000), longer))).toEqual([X86_OOPS[0]]);
+  });
+
   it('ends a report at a new report of the same stream', () => {
     const second = [
       'WARNING: CPU: 3 PID: 1 at mm/page_alloc.c:4500 __alloc_pages+0x1/0x2',

@@ -76,16 +76,16 @@ describe('one chunk through decode and the pipeline', () => {
       { pipeline, collector, decoder, encoders, partition: 4, watermarkUs: 50, onInternalError: () => {} },
       'in',
       [
-        msg(10, JSON.stringify({ host: 'a', ts: 100_400_000 })),
+        msg(10, JSON.stringify({ host: 'a', ts: 100_456_789 })),
         msg(11, 'garbage', { trace: 't1' }),
         msg(12, 'skip'),
         msg(13, JSON.stringify({ host: 'gone', ts: 90_000_000, message: 'crash' })),
       ],
     );
     expect(seen.map((e) => e.host)).toEqual(['a', 'gone']);
-    // whole 1 s ticks, before the record that enters the tick; never backwards
-    expect(advanced).toEqual([100_000_000]);
-    expect(out.watermarkUs).toBe(100_000_000);
+    // whole 100 ms ticks, before the record that enters the tick; never backwards
+    expect(advanced).toEqual([100_400_000]);
+    expect(out.watermarkUs).toBe(100_400_000);
     expect(out.deadLetters).toHaveLength(1);
     const dl = out.deadLetters[0]!;
     expect(dl.value?.toString()).toBe('garbage');
@@ -101,7 +101,7 @@ describe('one chunk through decode and the pipeline', () => {
     expect(out.changelog).toEqual([
       { key: 'a', value: Buffer.from('state-of-a'), partition: 4 },
       { key: 'gone', value: null, partition: 4 },
-      { key: WATERMARK_KEY, value: '100000000', partition: 4 },
+      { key: WATERMARK_KEY, value: '100400000', partition: 4 },
     ]);
     expect(out.verdictMessages.map((m) => m.key)).toEqual(['c-gone']);
     expect(out.tally.consumed.get('in')).toBe(4);
@@ -109,7 +109,7 @@ describe('one chunk through decode and the pipeline', () => {
   });
 
   it('advances event time at the same records however the input is cut into chunks', async () => {
-    const events = [3_200_000, 3_900_000, 5_000_001, 4_000_000, 9_999_999].map((ts, i) =>
+    const events = [3_200_000, 3_250_000, 3_900_000, 5_000_001, 4_000_000, 9_999_999].map((ts, i) =>
       msg(i, JSON.stringify({ host: `h${i % 2}`, ts })),
     );
     const trace = async (cuts: number[]) => {
@@ -144,17 +144,19 @@ describe('one chunk through decode and the pipeline', () => {
     };
     const whole = await trace([]);
     expect(whole).toEqual([
-      'advance 3000000',
+      'advance 3200000',
       'process 3200000',
+      'process 3250000',
+      'advance 3900000',
       'process 3900000',
       'advance 5000000',
       'process 5000001',
       'process 4000000',
-      'advance 9000000',
+      'advance 9900000',
       'process 9999999',
     ]);
     expect(await trace([1, 3])).toEqual(whole);
-    expect(await trace([2, 4])).toEqual(whole);
+    expect(await trace([2, 5])).toEqual(whole);
   });
 
   it('does not move event time backwards', async () => {
