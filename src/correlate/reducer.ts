@@ -86,8 +86,14 @@ export function step(state: HostState, input: CorrelateInput, ctx: CorrelateCont
 
 export function advance(state: HostState, watermarkUs: number, ctx: CorrelateContext): StepResult {
   const out = emptyResult(state);
-  if (state.wm === undefined || watermarkUs > state.wm) state.wm = watermarkUs;
-  housekeeping(state, ctx, out);
+  if (state.wm !== undefined && watermarkUs <= state.wm) return out;
+  // Nothing settles, closes or expires before `due` (nextDueUs, from the clock before this
+  // watermark): short of it, advancing only records the watermark. (Housekeeping would
+  // re-evaluate every emitted verdict still open to revision on every watermark tick, to the same
+  // outcome.)
+  const due = nextDueUs(state, ctx);
+  state.wm = watermarkUs;
+  if (due !== null && due <= clockOf(state)) housekeeping(state, ctx, out);
   return out;
 }
 
@@ -275,9 +281,14 @@ export function hostExpired(
  * it (a timer queue) instead of all of them on every watermark.
  */
 export function nextDueUs(s: HostState, ctx: Pick<CorrelateContext, 'config' | 'limits'>): number | null {
+  // Every step and advance leaves the state housekept through its clock, so a time before the
+  // clock has had its effect (an incident that settled, with the verdicts waiting on it
+  // re-evaluated): only times from the clock on are still due. (The clock itself counts: a
+  // threshold met exactly there is harmless to apply twice.)
+  const clock = clockOf(s);
   let due = Number.POSITIVE_INFINITY;
   const at = (t: number): void => {
-    if (t < due) due = t;
+    if (t >= clock && t < due) due = t;
   };
   const retentionUs = ctx.limits.retentionMs * 1000;
   for (const i of s.incidents ?? []) {
@@ -289,7 +300,5 @@ export function nextDueUs(s: HostState, ctx: Pick<CorrelateContext, 'config' | '
   for (const x of s.sigs ?? []) at(x.last + retentionUs + 1);
   for (const m of s.inj ?? []) at(m.ts + (m.pfn === null ? INJECTION_WINDOW_US : retentionUs) + 1);
   if (s.ce) at(s.ce.start + HOUR_US);
-  const clock = clockOf(s);
-  if (due !== Number.POSITIVE_INFINITY && due <= clock) return clock;
   return due === Number.POSITIVE_INFINITY ? null : due;
 }

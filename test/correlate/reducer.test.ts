@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { StepResult } from '../../src/correlate/types.js';
 import {
   BOOT_A,
   BOOT_B,
@@ -381,6 +382,39 @@ describe('scheduling and fresh states', () => {
     expect(adv(s, due - 1, c).hostEvents).toEqual([]);
     expect(adv(s, due, c).hostEvents.map((e) => e.advice)).toEqual(['DRAIN']);
     expect(nextDueUs(s, c)).toBe(T0 + 19_706 + 7 * 24 * HOUR + 1);
+  });
+});
+
+describe('advance between due times', () => {
+  it('is next due when a verdict closes to revisions once its incident has settled, and emits nothing before', async () => {
+    const {
+      advance: adv,
+      newHostState,
+      nextDueUs,
+      step: stp,
+    } = await import('../../src/correlate/reducer.js');
+    const c = ctx();
+    const s = newHostState('h');
+    const out: string[] = [];
+    const take = (r: StepResult) => {
+      for (const v of r.verdicts) out.push(`${v.revision} ${v.reason}`);
+      for (const e of r.hostEvents) out.push(e.advice);
+      return r;
+    };
+    for (const i of obs01Fault(T0)) take(stp(s, i, c));
+    const crashTs = T0 + MIN;
+    take(stp(s, C(crash(crashTs)), c));
+    expect(out).toEqual(['0 POISON_CORRELATED', 'DRAIN']);
+    // the incident settled long ago; the verdict stays open to revision for latenessMs, which is
+    // what comes next (not "now", as if the settled incident were still due)
+    const closes = crashTs + c.config.latenessMs * 1000 + 1;
+    expect(nextDueUs(s, c)).toBe(closes);
+    for (let wm = crashTs + 100_000; wm < crashTs + 30 * SEC; wm += 100_000) {
+      const r = take(adv(s, wm, c));
+      expect([...r.verdicts, ...r.hostEvents]).toEqual([]);
+      expect(nextDueUs(s, c)).toBe(closes);
+    }
+    expect(out).toHaveLength(2);
   });
 });
 
