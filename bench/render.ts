@@ -75,7 +75,9 @@ function machineLine(m: Machine, execArgv?: string[]): string {
 const VARIANT_TEXT: Record<string, string> = {
   raw: 'avsc `Type.fromBuffer` (baseline)',
   decode: 'project decoder alone',
-  pipeline: 'decode + pipeline.process + advance per 1 s tick',
+  pipeline:
+    'decode + pipeline.process + advance per 100 ms tick, routine records read from their bytes (the runtime path)',
+  full: 'the same with every record decoded in full (no routine fast path; same output digest)',
   chunk: 'runtime `runChunk` (decode, pipeline, tally, output encoding, changelog snapshots)',
 };
 
