@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Collector } from '../src/cli/collect.js';
 import { loadKnownIssuesFile } from '../src/config/known-issues-file.js';
 import { DEFAULT_CORRELATION, DEFAULT_LIMITS } from '../src/model/config.js';
-import type { KernelLogEvent } from '../src/model/event.js';
+import { type KernelLogEvent, makeEvent } from '../src/model/event.js';
 import type { Category, Reason } from '../src/model/verdict.js';
 import { createPipeline, type Pipeline } from '../src/pipeline.js';
 import { readEventsFromFile } from '../src/source/files.js';
@@ -246,19 +246,8 @@ describe('pipeline: reports that end with `---[ end trace`', () => {
     '---[ end trace 0000000000000000 ]---',
   ];
   const T = 1_790_000_000_000_000;
-  const line = (host: string, ts: number, message: string): KernelLogEvent => ({
-    host,
-    boot_id: null,
-    ts,
-    uptime_us: null,
-    seq: null,
-    priority: null,
-    message,
-    arch: null,
-    kernel_release: null,
-    source: null,
-    caller: null,
-  });
+  const line = (host: string, ts: number, message: string): KernelLogEvent =>
+    makeEvent({ host, ts, message });
 
   /**
    * `arrivals` in order; the watermark is the greatest event time, advanced in 100 ms ticks as
@@ -344,19 +333,8 @@ describe('pipeline host bound (state.maxHosts)', () => {
         late() {},
       },
     });
-    const ev = (host: string, ts: number): KernelLogEvent => ({
-      host,
-      boot_id: null,
-      ts,
-      uptime_us: null,
-      seq: null,
-      priority: null,
-      message: 'eth0: link up',
-      arch: null,
-      kernel_release: null,
-      source: null,
-      caller: null,
-    });
+    const ev = (host: string, ts: number): KernelLogEvent =>
+      makeEvent({ host, ts, message: 'eth0: link up' });
     p.process(ev('a', 1));
     p.process(ev('b', 2));
     p.process(ev('c', 3));

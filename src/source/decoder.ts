@@ -3,11 +3,10 @@
  * decoders of src/decode. Never throws: bad bytes give a typed error that the runtime dead-letters.
  */
 import type { Config } from '../config/schema.js';
-import { type DecodeResult, decodeFail, type Skipped } from '../decode/errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, type DecodeResult, decodeFail, type Skipped } from '../decode/errors.js';
 import { createKernelLogEventDecoder } from '../decode/kernel-log-event-decoder.js';
 import { createConfluentRegistryClient } from '../decode/registry.js';
 import { readRoutineRecord } from '../decode/routine-avro.js';
-import { DEFAULT_MAX_MESSAGE_BYTES } from '../decode/errors.js';
 import type { KernelLogEvent, RoutineRecord } from '../model/event.js';
 import { lineMayMatter } from '../parse/routine.js';
 

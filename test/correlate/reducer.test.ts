@@ -1,4 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import {
+  advance as adv,
+  hasUnrecoveredPoison,
+  hostExpired,
+  newHostState,
+  nextDueUs,
+  step as stp,
+} from '../../src/correlate/reducer.js';
 import type { StepResult } from '../../src/correlate/types.js';
 import {
   BOOT_A,
@@ -367,13 +375,7 @@ describe('scheduling and fresh states', () => {
     expect(out.hostEvents.map((e) => e.advice)).toEqual(['REPLACE_AT_MAINTENANCE']);
   });
 
-  it('says when advance() is next due, and nothing is emitted before then', async () => {
-    const {
-      advance: adv,
-      newHostState,
-      nextDueUs,
-      step: stp,
-    } = await import('../../src/correlate/reducer.js');
+  it('says when advance() is next due, and nothing is emitted before then', () => {
     const c = ctx();
     const s = newHostState('h');
     for (const i of obs01Fault(T0)) stp(s, i, c);
@@ -386,13 +388,7 @@ describe('scheduling and fresh states', () => {
 });
 
 describe('advance between due times', () => {
-  it('is next due when a verdict closes to revisions once its incident has settled, and emits nothing before', async () => {
-    const {
-      advance: adv,
-      newHostState,
-      nextDueUs,
-      step: stp,
-    } = await import('../../src/correlate/reducer.js');
+  it('is next due when a verdict closes to revisions once its incident has settled, and emits nothing before', () => {
     const c = ctx();
     const s = newHostState('h');
     const out: string[] = [];
@@ -455,8 +451,7 @@ describe('episodes, injection scope and host expiry', () => {
     expect(out.hostEvents.map((e) => [e.advice, e.synthetic])).toEqual([['MONITOR', true]]);
   });
 
-  it('reports a host as expired only after retention with nothing waiting', async () => {
-    const { hostExpired, hasUnrecoveredPoison } = await import('../../src/correlate/reducer.js');
+  it('reports a host as expired only after retention with nothing waiting', () => {
     const c = ctx();
     const out = run([...obs01Fault(T0)], c, { flush: false });
     expect(hasUnrecoveredPoison(out.state, c)).toBe(true);
@@ -466,8 +461,7 @@ describe('episodes, injection scope and host expiry', () => {
 });
 
 describe('watermarks ahead of a lagging host', () => {
-  it('settles everything when advanced to the host’s newest record + latenessMs, whatever the watermark was', async () => {
-    const { advance: adv, newHostState, step: stp } = await import('../../src/correlate/reducer.js');
+  it('settles everything when advanced to the host’s newest record + latenessMs, whatever the watermark was', () => {
     const c = ctx();
     const s = newHostState('h');
     // the fleet watermark is an hour ahead of this host's records
