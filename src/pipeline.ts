@@ -83,6 +83,13 @@ export interface Pipeline {
   /** the host's state, or null when it holds none (a tombstone for the changelog) */
   snapshot(host: string): HostSnapshot | null;
   restore(host: string, snapshot: HostSnapshot): void;
+  /**
+   * The event time the restored state had been advanced to (the partition's committed watermark):
+   * set without running anything that advance() runs, which the state already went through, so
+   * what the restored pipeline measures against event time (a host's lag at its end marker)
+   * matches an uninterrupted run.
+   */
+  restoreWatermark(watermarkUs: number): void;
   /** how many hosts are tracked, and how many hold unrecovered poison */
   gauges(): { hosts: number; hostsWithUnrecoveredPoison: number };
 }
@@ -487,6 +494,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       } else lineless.add(host);
       hosts.set(host, entry);
       active.add(host);
+    },
+
+    restoreWatermark(watermarkUs) {
+      if (watermarkUs > watermark) watermark = watermarkUs;
     },
 
     gauges() {

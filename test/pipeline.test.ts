@@ -251,30 +251,42 @@ describe('pipeline: reports that end with `---[ end trace`', () => {
 
   /**
    * `arrivals` in order; the watermark is the greatest event time, advanced in 100 ms ticks as
-   * runChunk does. Returns each verdict's title with the watermark it came out at.
+   * runChunk does. Returns each verdict's title with the watermark it came out at. With
+   * `restartAfter`, the pipeline is rebuilt from its snapshots (as the runtime restores a
+   * partition from the changelog) once that many arrivals are processed.
    */
-  function drive(arrivals: readonly KernelLogEvent[]) {
+  function drive(arrivals: readonly KernelLogEvent[], restartAfter?: number) {
     const verdicts: Array<{ title: string; at: number }> = [];
     let wm = Number.NEGATIVE_INFINITY;
-    const p = createPipeline({
-      correlation: DEFAULT_CORRELATION,
-      limits: DEFAULT_LIMITS,
-      sink: {
-        verdict: (v) => verdicts.push({ title: v.title, at: wm }),
-        hostEvent() {},
-        hwError() {},
-        eviction() {},
-        late() {},
-      },
-    });
-    for (const ev of arrivals) {
+    const create = () =>
+      createPipeline({
+        correlation: DEFAULT_CORRELATION,
+        limits: DEFAULT_LIMITS,
+        sink: {
+          verdict: (v) => verdicts.push({ title: v.title, at: wm }),
+          hostEvent() {},
+          hwError() {},
+          eviction() {},
+          late() {},
+        },
+      });
+    let p = create();
+    const changelog = new Map<string, Uint8Array | null>();
+    arrivals.forEach((ev, i) => {
+      if (i === restartAfter) {
+        p = create();
+        for (const [host, snap] of changelog) if (snap !== null) p.restore(host, snap);
+        p.takeDirtyHosts();
+        p.restoreWatermark(wm);
+      }
       const tick = Math.floor(ev.ts / 100_000) * 100_000;
       if (tick > wm) {
         wm = tick;
         p.advance(wm);
       }
       p.process(ev);
-    }
+      for (const host of p.takeDirtyHosts()) changelog.set(host, p.snapshot(host));
+    });
     return verdicts;
   }
 
@@ -316,6 +328,27 @@ describe('pipeline: reports that end with `---[ end trace`', () => {
       'BUG: unable to handle kernel NULL pointer dereference in d_lookup',
     ]);
     expect((verdicts[0]?.at ?? Number.NaN) - (T + lag)).toBeLessThan(1_000_000);
+  });
+
+  it('takes it as well when the partition is restored from its snapshots just before the end marker', () => {
+    const lag = 120_000_000;
+    const crash = OOPS.map((m, i) => line('lagging', T + i * 10, m));
+    const endTs = T + (OOPS.length - 1) * 10;
+    const before = chatter(T + lag - 1_000_000, T + lag);
+    const arrivals = [
+      ...before,
+      ...crash,
+      ...chatter(T + lag, T + lag + 200_000),
+      line('lagging', endTs + 50_000, 'Kernel panic - not syncing: Fatal exception'),
+      line('lagging', endTs + 50_010, '---[ end Kernel panic - not syncing: Fatal exception ]---'),
+      ...chatter(T + lag + 200_000, T + lag + 5_000_000),
+    ];
+    const uninterrupted = drive(arrivals);
+    const restarted = drive(arrivals, before.length + crash.length - 1);
+    expect(restarted).toEqual(uninterrupted);
+    expect(restarted.map((v) => v.title)).toEqual([
+      'BUG: unable to handle kernel NULL pointer dereference in d_lookup',
+    ]);
   });
 });
 

@@ -5,8 +5,8 @@
  *
  * Invariant: the pipeline's state is exactly the state committed to the changelog together with
  * the consumed offsets. Any failed transaction throws the state away and restores it again, and
- * after every (re)start the records below the group's committed offset are skipped, so a commit
- * whose answer was lost is never applied twice.
+ * after every (re)start the records below the offset committed with that state (or the group's,
+ * when ahead) are skipped, so a commit whose answer was lost is never applied twice.
  */
 import {
   type Admin,
@@ -27,6 +27,7 @@ import {
   ChunkCollector,
   type ChunkOutputs,
   collectOutputs,
+  offsetKey,
   runChunk,
   WATERMARK_KEY,
   WATERMARK_TICK_US,
@@ -58,8 +59,13 @@ export class PartitionWorker {
   private pipeline: Pipeline | null = null;
   private readonly collector = new ChunkCollector();
   private chain: Promise<unknown> = Promise.resolve();
-  /** per topic, the offset the next record must have (= committed offset); null = unknown */
+  /**
+   * per topic, the offset the next record must have: the greater of the group's committed offset
+   * and the one committed in the changelog with the state (absent = unknown)
+   */
   private readonly committed = new Map<string, bigint>();
+  /** per topic, the next offset the state holds (from the changelog, then from each commit) */
+  private readonly stateOffsets = new Map<string, bigint>();
   watermarkUs: number | null = null;
   /** wall clock (ms) of the last record processed or idle advance; null before any */
   private lastActivityMs: number | null = null;
@@ -140,7 +146,13 @@ export class PartitionWorker {
       pipeline.restore(host, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       hosts++;
     }
+    if (this.watermarkUs !== null) pipeline.restoreWatermark(this.watermarkUs);
     pipeline.takeDirtyHosts();
+    this.stateOffsets.clear();
+    for (const topic of this.deps.topics) {
+      const o = snapshots.get(offsetKey(topic));
+      if (o !== undefined && o !== null) this.stateOffsets.set(topic, BigInt(o.toString('utf8')));
+    }
     this.collector.reset();
     this.pipeline = pipeline;
     await this.readCommitted();
@@ -156,6 +168,12 @@ export class PartitionWorker {
     });
   }
 
+  /**
+   * Where each topic's next record starts: the group's committed offset, unless the state holds
+   * records past it (a fetch answered before the broker applied the last commit, see offsetKey;
+   * or offsets reset behind the state): those records are skipped, never applied twice. A group
+   * offset ahead of the state (moved forward by an operator) is followed.
+   */
   private async readCommitted(): Promise<void> {
     this.committed.clear();
     const res = await this.deps.admin.fetchOffsets({
@@ -167,6 +185,17 @@ export class PartitionWorker {
         if (p.partition === this.partition && p.offset !== '-1')
           this.committed.set(t.topic, BigInt(p.offset));
       }
+    }
+    for (const [topic, held] of this.stateOffsets) {
+      const group = this.committed.get(topic);
+      if (group !== undefined && group >= held) continue;
+      this.committed.set(topic, held);
+      this.deps.telemetry.log.info('group offset behind the restored state; skipping what it holds', {
+        partition: this.partition,
+        topic,
+        group_offset: group?.toString() ?? null,
+        state_offset: held.toString(),
+      });
     }
   }
 
@@ -249,6 +278,7 @@ export class PartitionWorker {
         continue;
       }
       this.committed.set(topic, last + 1n);
+      this.stateOffsets.set(topic, last + 1n);
       this.watermarkUs = out.watermarkUs;
       this.lastActivityMs = this.deps.now();
       // a transactional input (the repartition topic) ends with a commit marker
@@ -334,11 +364,19 @@ export class PartitionWorker {
   private async commit(topic: string | null, out: ChunkOutputs, nextOffset: bigint | null): Promise<void> {
     const { config } = this.deps;
     const producer = this.producer!;
+    // the state's own position, next to the state (see offsetKey)
+    const changelog =
+      topic !== null && nextOffset !== null
+        ? [
+            ...out.changelog,
+            { key: offsetKey(topic), value: nextOffset.toString(), partition: this.partition },
+          ]
+        : out.changelog;
     const topicMessages = [
       { topic: config.topics.verdicts, messages: out.verdictMessages },
       { topic: config.topics.hostEvents, messages: out.hostEventMessages },
       { topic: config.topics.deadLetter, messages: out.deadLetters },
-      { topic: config.topics.changelog, messages: out.changelog },
+      { topic: config.topics.changelog, messages: changelog },
     ].filter((t) => t.messages.length > 0);
     const txn = await producer.transaction();
     try {

@@ -22,6 +22,17 @@ export const WATERMARK_TICK_US = 100_000;
 /** Changelog key of the partition's watermark (NUL never occurs in a host name). */
 export const WATERMARK_KEY = '\u0000poisonlink.watermark';
 
+/**
+ * Changelog key of the next offset to read from `topic` in this partition, written in the same
+ * transaction as the state it belongs to. The group's committed offset is written by that
+ * transaction too, but a broker answers an offset fetch with the previous one until it has
+ * applied the commit marker (Kafka's `require_stable`, which kafkajs does not send): right after a
+ * restart that stale offset would replay records the restored state already holds.
+ */
+export function offsetKey(topic: string): string {
+  return `\u0000poisonlink.offset\u0000${topic}`;
+}
+
 /** Receives the pipeline's outputs; the runtime points it at the chunk being processed. */
 export class ChunkCollector implements PipelineSink {
   verdicts: TriagedCrash[] = [];

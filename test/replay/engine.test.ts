@@ -24,6 +24,7 @@ function fakePipelines() {
       takeDirtyHosts: () => [],
       snapshot: () => null,
       restore: () => {},
+      restoreWatermark: () => {},
       gauges: () => ({ hosts: 0, hostsWithUnrecoveredPoison: 0 }),
     };
   };

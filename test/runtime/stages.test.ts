@@ -58,6 +58,7 @@ function fakePipeline(sink: ChunkCollector, opts: { throwOn?: string } = {}) {
       return host === 'gone' ? null : new TextEncoder().encode(`state-of-${host}`);
     },
     restore() {},
+    restoreWatermark() {},
     gauges: () => ({ hosts: 0, hostsWithUnrecoveredPoison: 0 }),
   };
   return { pipeline, seen, advanced };
