@@ -12,6 +12,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, openSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+// before kafkajs, as in the processor (src/source/kafkajs-read-committed.ts)
+import '../src/source/kafkajs-read-committed.js';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { type RunningBroker, startBroker } from '../scripts/kafka/broker.js';
 import { createKernelLogEventCodec } from '../src/decode/codecs.js';

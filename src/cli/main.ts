@@ -4,6 +4,8 @@
  * `poisonlink triage` does not pay for kafkajs.
  */
 import { readFileSync } from 'node:fs';
+// first, before any command loads kafkajs (see the module)
+import '../source/kafkajs-read-committed.js';
 
 type Command = {
   summary: string;

@@ -3,6 +3,7 @@
  * child process: `node --import tsx src/runtime/run-main.ts [flags]`). Exits explicitly because
  * kafkajs can leave timers behind after disconnect.
  */
+import '../source/kafkajs-read-committed.js';
 import { runCommand } from '../cli/run.js';
 
 const code = await runCommand(process.argv.slice(2));

@@ -25,9 +25,10 @@ export const WATERMARK_KEY = '\u0000poisonlink.watermark';
 /**
  * Changelog key of the next offset to read from `topic` in this partition, written in the same
  * transaction as the state it belongs to. The group's committed offset is written by that
- * transaction too, but a broker answers an offset fetch with the previous one until it has
- * applied the commit marker (Kafka's `require_stable`, which kafkajs does not send): right after a
- * restart that stale offset would replay records the restored state already holds.
+ * transaction too, but it can read behind the state: fetched while the transaction is still
+ * completing (kafkajs cannot ask for stable offsets, KIP-447's `require_stable`; brokers before
+ * Kafka 4.0 also apply transactional offsets asynchronously after the marker), or reset by an
+ * operator. Records below this offset are in the state already and must not be applied again.
  */
 export function offsetKey(topic: string): string {
   return `\u0000poisonlink.offset\u0000${topic}`;

@@ -4,6 +4,8 @@
  * files. kafkajs logs go through our JSON logger; no secret reaches a log line.
  */
 import { readFileSync } from 'node:fs';
+// before kafkajs: replaces its read_committed filter while its consumer is not loaded yet
+import { readCommittedFixActive } from './kafkajs-read-committed.js';
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
 import { PoisonlinkError } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
@@ -67,8 +69,18 @@ export function kafkaClientConfig(config: Config, logger?: Logger): KafkaConfig 
   return out;
 }
 
-/** A kafkajs client for the configured cluster. Throws CONFIG_FILE_UNREADABLE for missing files. */
+/**
+ * A kafkajs client for the configured cluster. Throws CONFIG_FILE_UNREADABLE for missing files,
+ * and INTERNAL when kafkajs was loaded before the read_committed fix (src/source/kafkajs-read-committed.ts):
+ * its consumers would deliver records of aborted transactions.
+ */
 export function createKafkaClient(config: Config, logger?: Logger): Kafka {
+  if (!readCommittedFixActive()) {
+    throw new PoisonlinkError(
+      'INTERNAL',
+      'kafkajs was loaded before poisonlink replaced its read_committed filter: import src/source/kafkajs-read-committed.js before kafkajs',
+    );
+  }
   return new Kafka(kafkaClientConfig(config, logger));
 }
 

@@ -113,8 +113,11 @@ export interface ReadRecord {
 }
 
 /**
- * Every record of `topic` visible to a read_committed consumer, read until `expected` are seen or
- * nothing new arrives for `quietMs` after the end offsets are reached.
+ * Every record of `topic` visible to a read_committed consumer, each once, read until the end
+ * offsets are reached (or nothing new arrives for `quietMs`). A consumer that fetches a range
+ * again (its group rebalanced and it restarted from the beginning) delivers records already
+ * read: they are dropped by offset and counted, so a duplicate in the result is a record the
+ * topic holds twice, never the reader's.
  */
 export async function readTopic(
   kafka: Kafka,
@@ -134,10 +137,20 @@ export async function readTopic(
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let lastProgress = Date.now();
+  const seen = new Set<string>();
+  let again = 0;
   await consumer.run({
     autoCommit: false,
     eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) out.push({ partition: batch.partition, message: m });
+      for (const m of batch.messages) {
+        const at = `${batch.partition}:${m.offset}`;
+        if (seen.has(at)) {
+          again++;
+          continue;
+        }
+        seen.add(at);
+        out.push({ partition: batch.partition, message: m });
+      }
       // control records are not delivered: the batch's last offset still moves us past them
       const last = BigInt(batch.lastOffset());
       const cur = position.get(batch.partition) ?? 0n;
@@ -160,6 +173,8 @@ export async function readTopic(
   } finally {
     await consumer.disconnect();
   }
+  if (again > 0)
+    console.warn(`readTopic ${topic}: ${again} records delivered again by the reader, read once`);
   return out;
 }
 
