@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { checkJava } from './java.js';
+import { makeTestTlsIdentity } from './tls.js';
 import { groupAlive, reapStaleBrokers, recordBroker, signalGroup, terminateGroup } from './processes.js';
 import { ensureKafkaJars, kafkaCacheRoot, selectedKafkaVersion } from './resolve.js';
 import {
@@ -60,6 +61,10 @@ export interface RunningBroker {
   readonly bootstrap: string;
   /** `host:port` of the SASL_PLAINTEXT listener (SCRAM-SHA-256 and SCRAM-SHA-512). */
   readonly saslBootstrap: string;
+  /** `host:port` of the SSL listener (server authentication; clients need no certificate). */
+  readonly sslBootstrap: string;
+  /** PEM certificate of the SSL listener, for a client's CA file (in the broker's folder). */
+  readonly sslCaFile: string;
   /** The version the broker reported in its log ("Kafka version: ..."). */
   readonly version: string;
   readonly scram: readonly ScramUser[];
@@ -141,7 +146,7 @@ async function freePorts(): Promise<BrokerPorts> {
       }
     }
   };
-  return { plaintext: await next(), sasl: await next(), controller: await next() };
+  return { plaintext: await next(), sasl: await next(), controller: await next(), ssl: await next() };
 }
 
 /** The last `lines` lines of a file, or a note that it is missing. */
@@ -156,7 +161,7 @@ function reportedVersion(logFile: string): string | undefined {
   return /Kafka version: (\S+)/.exec(readFileSync(logFile, 'utf8'))?.[1];
 }
 
-async function answersMetadata(brokers: string[], sasl?: ScramUser): Promise<boolean> {
+async function answersMetadata(brokers: string[], sasl?: ScramUser, tls?: { ca: string }): Promise<boolean> {
   const kafka = new Kafka({
     clientId: 'poisonlink-test-broker-probe',
     brokers,
@@ -164,6 +169,7 @@ async function answersMetadata(brokers: string[], sasl?: ScramUser): Promise<boo
     connectionTimeout: 2_000,
     requestTimeout: 5_000,
     retry: { retries: 0 },
+    ...(tls === undefined ? {} : { ssl: { ca: [tls.ca] } }),
     ...(sasl === undefined
       ? {}
       : {
@@ -217,7 +223,7 @@ function formatStorage(javaBin: string, classpath: string, dir: string, users: r
 
 /**
  * Starts a single-node Apache Kafka broker+controller (KRaft) on free loopback ports and resolves
- * once it answers metadata requests on both listeners. The JVM runs in its own process group under
+ * once it answers metadata requests on every client listener (PLAINTEXT, SASL, SSL). The JVM runs in its own process group under
  * scripts/kafka/watchdog.sh, which kills it when this process dies; `exit` and signal handlers and a
  * stale-broker registry in .cache/kafka/run cover the other ways a run can end.
  */
@@ -243,12 +249,14 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
   let record: ActiveBroker | undefined;
   try {
     const ports = await freePorts();
+    const tls = makeTestTlsIdentity(dir, java.bin);
     writeFileSync(
       path.join(dir, 'server.properties'),
       renderServerProperties({
         host: HOST,
         ports,
         logDir: path.join(dir, 'data'),
+        tls,
         extra: opts.serverProperties,
       }),
     );
@@ -301,6 +309,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
 
     const bootstrap = `${HOST}:${ports.plaintext}`;
     const saslBootstrap = `${HOST}:${ports.sasl}`;
+    const sslBootstrap = `${HOST}:${ports.ssl}`;
+    const ca = readFileSync(tls.caFile, 'utf8');
     const started = Date.now();
     let ready = false;
     while (Date.now() - started < readyTimeoutMs) {
@@ -310,7 +320,9 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
         );
       }
       if (await answersMetadata([bootstrap])) {
-        ready = users[0] === undefined || (await answersMetadata([saslBootstrap], users[0]));
+        ready =
+          (users[0] === undefined || (await answersMetadata([saslBootstrap], users[0]))) &&
+          (await answersMetadata([sslBootstrap], undefined, { ca }));
         if (ready) break;
       }
       await sleep(250);
@@ -328,6 +340,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
     return {
       bootstrap,
       saslBootstrap,
+      sslBootstrap,
+      sslCaFile: tls.caFile,
       version: reportedVersion(logFile) ?? version,
       scram: users,
       pgid,

@@ -13,33 +13,53 @@ export interface BrokerPorts {
   readonly plaintext: number;
   readonly sasl: number;
   readonly controller: number;
+  /** the SSL listener's port, when the broker has a TLS identity */
+  readonly ssl?: number;
+}
+
+/** The SSL listener's keystore (PKCS12). */
+export interface BrokerTls {
+  readonly keystoreFile: string;
+  readonly password: string;
 }
 
 export interface ServerConfigInput {
   readonly host: string;
   readonly ports: BrokerPorts;
   readonly logDir: string;
+  /** adds an SSL listener on `ports.ssl` (server authentication only: clients need no certificate) */
+  readonly tls?: BrokerTls;
   /** Extra or overriding `server.properties` entries. */
   readonly extra?: Readonly<Record<string, string>>;
 }
 
 /**
- * `server.properties` for one combined broker+controller on loopback: PLAINTEXT and SASL_PLAINTEXT
- * (SCRAM-SHA-256/512) client listeners, a PLAINTEXT controller listener, and every internal topic at
- * replication 1 so groups and transactions work on a single node without waiting.
+ * `server.properties` for one combined broker+controller on loopback: PLAINTEXT, SASL_PLAINTEXT
+ * (SCRAM-SHA-256/512) and, with a TLS identity, SSL client listeners, a PLAINTEXT controller
+ * listener, and every internal topic at replication 1 so groups and transactions work on a single
+ * node without waiting.
  */
 export function renderServerProperties(input: ServerConfigInput): string {
-  const { host, ports } = input;
+  const { host, ports, tls } = input;
+  const ssl = tls !== undefined && ports.ssl !== undefined ? `,SSL://${host}:${ports.ssl}` : '';
   const props: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': '1',
     'controller.quorum.voters': `1@${host}:${ports.controller}`,
-    listeners: `PLAINTEXT://${host}:${ports.plaintext},SASL_PLAINTEXT://${host}:${ports.sasl},CONTROLLER://${host}:${ports.controller}`,
-    'advertised.listeners': `PLAINTEXT://${host}:${ports.plaintext},SASL_PLAINTEXT://${host}:${ports.sasl}`,
+    listeners: `PLAINTEXT://${host}:${ports.plaintext},SASL_PLAINTEXT://${host}:${ports.sasl}${ssl},CONTROLLER://${host}:${ports.controller}`,
+    'advertised.listeners': `PLAINTEXT://${host}:${ports.plaintext},SASL_PLAINTEXT://${host}:${ports.sasl}${ssl}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map':
-      'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT${ssl === '' ? '' : ',SSL:SSL'},CONTROLLER:PLAINTEXT`,
+    ...(ssl === '' || tls === undefined
+      ? {}
+      : {
+          'ssl.keystore.type': 'PKCS12',
+          'ssl.keystore.location': tls.keystoreFile,
+          'ssl.keystore.password': tls.password,
+          'ssl.key.password': tls.password,
+          'ssl.client.auth': 'none',
+        }),
     'sasl.enabled.mechanisms': SCRAM_MECHANISMS.join(','),
     'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config':
       'org.apache.kafka.common.security.scram.ScramLoginModule required;',

@@ -6,6 +6,8 @@ const broker = await startBroker({ log: (line) => console.error(line) });
 console.log(`Apache Kafka ${broker.version}`);
 console.log(`KAFKA_BOOTSTRAP=${broker.bootstrap}`);
 console.log(`KAFKA_SASL_BOOTSTRAP=${broker.saslBootstrap}`);
+console.log(`KAFKA_SSL_BOOTSTRAP=${broker.sslBootstrap}`);
+console.log(`KAFKA_SSL_CA_FILE=${broker.sslCaFile}`);
 for (const u of broker.scram) console.log(`SCRAM user ${u.username} / ${u.password} (${u.mechanism})`);
 console.log('Ctrl-C stops the broker.');
 const keepAlive = setInterval(() => undefined, 60_000);

@@ -87,6 +87,8 @@ export function createKafkaClient(config: Config, logger?: Logger): Kafka {
 interface KafkaLikeError {
   name?: string;
   type?: string;
+  /** Node's code of a socket or TLS error (kafkajs keeps it on KafkaJSConnectionError) */
+  code?: string;
   retriable?: boolean;
   message?: string;
   originalError?: unknown;
@@ -107,6 +109,24 @@ export function errorChain(e: unknown): KafkaLikeError[] {
 
 const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'INVALID_PRODUCER_ID_MAPPING']);
 
+/** OpenSSL's verdicts on a certificate Node refused (retrying cannot change them). */
+const TLS_TRUST_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** A TLS client on a port that does not speak TLS. */
+const TLS_PROTOCOL_CODES = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO']);
+
 /** Another producer with our transactional id has taken over (zombie fencing). */
 export function isFenced(e: unknown): boolean {
   return errorChain(e).some((x) => x.type !== undefined && FENCED_TYPES.has(x.type));
@@ -126,6 +146,24 @@ export function toPoisonlinkError(e: unknown, config: Config, doing: string): Po
       'KAFKA_AUTH_FAILED',
       `${doing}: the broker at ${brokers} refused SASL ${config.kafka.sasl.mechanism} login for user ` +
         `'${config.kafka.sasl.username ?? ''}' (wrong user name or password?): ${detail}`,
+      { cause: e },
+    );
+  }
+  const tls = chain.find((x) => x.code !== undefined && TLS_TRUST_CODES.has(x.code));
+  if (tls !== undefined) {
+    const ca = config.kafka.ssl.caFile;
+    return new PoisonlinkError(
+      'KAFKA_CONNECTION_FAILED',
+      `${doing}: the TLS certificate of the broker at ${brokers} was refused (${tls.code}: ${detail}); ` +
+        `it must be signed by ${ca === null ? 'a CA this system trusts (or set kafka.ssl.caFile)' : `the CA in kafka.ssl.caFile (${ca})`} ` +
+        `and name the host in kafka.brokers`,
+      { cause: e },
+    );
+  }
+  if (config.kafka.ssl.enabled && chain.some((x) => x.code !== undefined && TLS_PROTOCOL_CODES.has(x.code))) {
+    return new PoisonlinkError(
+      'KAFKA_CONNECTION_FAILED',
+      `${doing}: no TLS handshake with the broker at ${brokers} (is kafka.ssl.enabled meant for this listener?): ${detail}`,
       { cause: e },
     );
   }

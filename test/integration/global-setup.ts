@@ -7,6 +7,8 @@ import type { KafkaTestConnection } from './kafka-env.js';
 const ENV_KEYS = [
   'KAFKA_BOOTSTRAP',
   'KAFKA_SASL_BOOTSTRAP',
+  'KAFKA_SSL_BOOTSTRAP',
+  'KAFKA_SSL_CA_FILE',
   'KAFKA_SCRAM_USERS',
   'KAFKA_BROKER_VERSION',
 ] as const;
@@ -35,9 +37,15 @@ function externalBroker(env: NodeJS.ProcessEnv): KafkaTestConnection | undefined
   const bootstrap = env['KAFKA_BOOTSTRAP'];
   if (bootstrap === undefined || bootstrap === '') return undefined;
   const sasl = env['KAFKA_SASL_BOOTSTRAP'];
+  const ssl = env['KAFKA_SSL_BOOTSTRAP'];
+  const caFile = env['KAFKA_SSL_CA_FILE'];
   return {
     bootstrap,
     saslBootstrap: sasl === undefined || sasl === '' ? null : sasl,
+    ssl:
+      ssl === undefined || ssl === '' || caFile === undefined || caFile === ''
+        ? null
+        : { bootstrap: ssl, caFile },
     version: env['KAFKA_BROKER_VERSION'] || 'unknown',
     scram: parseScramUsers(env['KAFKA_SCRAM_USERS']),
     external: true,
@@ -60,6 +68,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     conn = {
       bootstrap: broker.bootstrap,
       saslBootstrap: broker.saslBootstrap,
+      ssl: { bootstrap: broker.sslBootstrap, caFile: broker.sslCaFile },
       version: broker.version,
       scram: broker.scram,
       external: false,
@@ -70,12 +79,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   console.log(
     `integration tests run against ${versionText} at ${conn.bootstrap}` +
       (conn.saslBootstrap === null ? '' : ` (SASL/SCRAM at ${conn.saslBootstrap})`) +
+      (conn.ssl === null ? '' : ` (TLS at ${conn.ssl.bootstrap})`) +
       (conn.external ? ' (KAFKA_BOOTSTRAP)' : ''),
   );
 
   project.provide('kafka', conn);
   process.env['KAFKA_BOOTSTRAP'] = conn.bootstrap;
   if (conn.saslBootstrap !== null) process.env['KAFKA_SASL_BOOTSTRAP'] = conn.saslBootstrap;
+  if (conn.ssl !== null) {
+    process.env['KAFKA_SSL_BOOTSTRAP'] = conn.ssl.bootstrap;
+    process.env['KAFKA_SSL_CA_FILE'] = conn.ssl.caFile;
+  }
   if (conn.scram.length > 0) process.env['KAFKA_SCRAM_USERS'] = formatScramUsers(conn.scram);
   process.env['KAFKA_BROKER_VERSION'] = conn.version;
 

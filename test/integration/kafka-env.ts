@@ -9,6 +9,8 @@ export interface KafkaTestConnection {
   readonly bootstrap: string;
   /** `host:port` of a SASL_PLAINTEXT (SCRAM) listener, or null when an external broker has none. */
   readonly saslBootstrap: string | null;
+  /** `host:port` of an SSL listener and the PEM CA file that verifies it, or null (external broker). */
+  readonly ssl: { readonly bootstrap: string; readonly caFile: string } | null;
   /** Apache Kafka release of the broker, or 'unknown' for an external broker that did not say. */
   readonly version: string;
   readonly scram: readonly ScramUser[];

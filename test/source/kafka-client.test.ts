@@ -79,6 +79,40 @@ describe('the kafkajs client configuration', () => {
     expect(err.message).not.toContain('wrong-secret');
   });
 
+  it('turns a refused broker certificate into a non-retriable error naming the CA file', () => {
+    const c = cfg({
+      'kafka.brokers': 'k1:9093',
+      'kafka.ssl.enabled': 'true',
+      'kafka.ssl.caFile': '/etc/ca.pem',
+    });
+    const inner = Object.assign(new Error('Connection error: self-signed certificate'), {
+      name: 'KafkaJSConnectionError',
+      code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+    });
+    const e = Object.assign(new Error('Connection error: self-signed certificate'), {
+      name: 'KafkaJSNumberOfRetriesExceeded',
+      originalError: inner,
+    });
+    const err = toPoisonlinkError(e, c, 'connecting to Kafka');
+    expect(err.code).toBe('KAFKA_CONNECTION_FAILED');
+    expect(err.retriable).toBe(false);
+    expect(err.message).toContain(
+      'the TLS certificate of the broker at k1:9093 was refused (DEPTH_ZERO_SELF_SIGNED_CERT',
+    );
+    expect(err.message).toContain('the CA in kafka.ssl.caFile (/etc/ca.pem)');
+  });
+
+  it('says when a TLS client reached a port without TLS', () => {
+    const c = cfg({ 'kafka.brokers': 'k1:9092', 'kafka.ssl.enabled': 'true' });
+    const e = Object.assign(new Error('Connection error: wrong version number'), {
+      name: 'KafkaJSConnectionError',
+      code: 'ERR_SSL_WRONG_VERSION_NUMBER',
+    });
+    const err = toPoisonlinkError(e, c, 'connecting to Kafka');
+    expect(err.retriable).toBe(false);
+    expect(err.message).toContain('no TLS handshake with the broker at k1:9092');
+  });
+
   it('recognises fencing through kafkajs wrappers', () => {
     const inner = Object.assign(new Error('fenced'), { type: 'PRODUCER_FENCED' });
     const outer = Object.assign(new Error('retries exceeded'), {

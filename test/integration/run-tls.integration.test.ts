@@ -1,0 +1,105 @@
+/**
+ * `poisonlink run` over TLS (kafka.ssl.*) against the broker's SSL listener, whose self-signed
+ * certificate the global setup made (scripts/kafka/tls.ts): records are processed with the CA file
+ * that signs it, and a CA file that does not is refused with an error that says so.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Admin, Kafka } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkJava } from '../../scripts/kafka/java.js';
+import { makeTestTlsIdentity } from '../../scripts/kafka/tls.js';
+import {
+  type ChildRun,
+  eventRecord,
+  produce,
+  runSets,
+  runTopics,
+  setArgs,
+  spawnRun,
+  waitForCommitted,
+} from '../runtime/run-harness.js';
+import { createTopic, kafkaConfig, kafkaConnection, uniqueTopic } from './kafka-env.js';
+
+function sslListener(): { bootstrap: string; caFile: string } {
+  const ssl = kafkaConnection().ssl;
+  if (ssl === null) {
+    throw new Error(
+      'the TLS tests need the broker’s SSL listener: set KAFKA_SSL_BOOTSTRAP and KAFKA_SSL_CA_FILE',
+    );
+  }
+  return ssl;
+}
+
+describe('poisonlink run over TLS', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  const children: ChildRun[] = [];
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    kafka = new Kafka(kafkaConfig({ clientId: 'run-tls-test' }));
+    admin = kafka.admin();
+    await admin.connect();
+  });
+  afterAll(async () => {
+    for (const c of children) c.child.kill('SIGKILL');
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await admin?.disconnect();
+  });
+
+  it('processes records through the SSL listener with kafka.ssl.caFile and exits 0 on SIGTERM', async () => {
+    const ssl = sslListener();
+    const t = runTopics(uniqueTopic, 'tls');
+    await createTopic(admin, t.input, 2);
+    const T = 1_790_000_000_000_000;
+    await produce(
+      kafka,
+      t.input,
+      Array.from({ length: 200 }, (_, i) => ({
+        key: `tls-${i % 10}`,
+        value: eventRecord({ host: `tls-${i % 10}`, ts: T + i * 1000, message: 'eth0: link up' }),
+      })),
+    );
+    const run = spawnRun(
+      setArgs(runSets(ssl.bootstrap, t, { 'kafka.ssl.enabled': 'true', 'kafka.ssl.caFile': ssl.caFile })),
+    );
+    children.push(run);
+    await waitForCommitted(admin, t.groupId, t.input, 90_000);
+    run.child.kill('SIGTERM');
+    expect(await run.exited, run.tail()).toBe(0);
+    expect(
+      run.lines.some((l) => l['level'] === 'error'),
+      run.tail(),
+    ).toBe(false);
+  });
+
+  it('refuses a broker whose certificate kafka.ssl.caFile does not sign, saying so', async () => {
+    const ssl = sslListener();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'poisonlink-tls-'));
+    dirs.push(dir);
+    const stranger = makeTestTlsIdentity(dir, checkJava().bin, 'stranger');
+    const t = runTopics(uniqueTopic, 'tlsbad');
+    await createTopic(admin, t.input, 1);
+    const run = spawnRun(
+      setArgs(
+        runSets(ssl.bootstrap, t, { 'kafka.ssl.enabled': 'true', 'kafka.ssl.caFile': stranger.caFile }),
+      ),
+    );
+    children.push(run);
+    const code = await Promise.race([
+      run.exited,
+      new Promise<'hang'>((r) => setTimeout(() => r('hang'), 90_000)),
+    ]);
+    run.child.kill('SIGKILL');
+    expect(code, run.tail()).toBe(1);
+    const err = run.lines.find((l) => l['level'] === 'error');
+    expect(err?.['code']).toBe('KAFKA_CONNECTION_FAILED');
+    expect(err?.['retriable']).toBe(false);
+    expect(String(err?.['error'])).toContain(
+      `the TLS certificate of the broker at ${ssl.bootstrap} was refused`,
+    );
+    expect(String(err?.['error'])).toContain(`kafka.ssl.caFile (${stranger.caFile})`);
+  });
+});
