@@ -84,10 +84,12 @@ export interface Pipeline {
   snapshot(host: string): HostSnapshot | null;
   restore(host: string, snapshot: HostSnapshot): void;
   /**
-   * The event time the restored state had been advanced to (the partition's committed watermark):
-   * set without running anything that advance() runs, which the state already went through, so
-   * what the restored pipeline measures against event time (a host's lag at its end marker)
-   * matches an uninterrupted run.
+   * The event time the restored state had been advanced to (the partition's committed watermark),
+   * called once after the hosts are restored: set without running anything that advance() runs,
+   * which the state already went through, so what the restored pipeline measures against event
+   * time (a host's lag at its end marker) matches an uninterrupted run. A restored host counts as
+   * seen at this time: its snapshot does not say when its last routine line came (those do not
+   * write the changelog), so retention counts from the restore instead of evicting it at once.
    */
   restoreWatermark(watermarkUs: number): void;
   /** how many hosts are tracked, and how many hold unrecovered poison */
@@ -498,6 +500,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
     restoreWatermark(watermarkUs) {
       if (watermarkUs > watermark) watermark = watermarkUs;
+      const s = seenOf(watermarkUs);
+      for (const entry of hosts.values()) if (entry.seen < s) entry.seen = s;
     },
 
     gauges() {

@@ -381,3 +381,46 @@ describe('pipeline host bound (state.maxHosts)', () => {
     expect(p.gauges().hosts).toBe(3);
   });
 });
+
+describe('pipeline restored from its snapshots', () => {
+  const T = 1_790_000_000_000_000;
+  const quiet = {
+    verdict() {},
+    hostEvent() {},
+    hwError() {},
+    late() {},
+  };
+
+  it('keeps hosts that only ever printed routine lines, without rewriting their state, until retention has passed since the restore', () => {
+    const evictions: string[] = [];
+    const create = () =>
+      createPipeline({
+        correlation: DEFAULT_CORRELATION,
+        limits: DEFAULT_LIMITS,
+        sink: { ...quiet, eviction: (r, n) => evictions.push(`${r}:${n}`) },
+      });
+    const before = create();
+    before.advance(T);
+    for (let i = 0; i < 3; i++) {
+      before.process(
+        makeEvent({ host: `chatty-${i}`, ts: T + i, uptime_us: 50_000_000, message: 'eth0: link up' }),
+      );
+    }
+    const changelog = new Map(before.takeDirtyHosts().map((h) => [h, before.snapshot(h)] as const));
+    expect(changelog.size).toBe(3);
+
+    const after = create();
+    for (const [host, snap] of changelog) if (snap !== null) after.restore(host, snap);
+    after.takeDirtyHosts();
+    after.restoreWatermark(T);
+    // the first advance after a restore sweeps every host: none is past retention
+    after.advance(T + 1_000_000);
+    expect(evictions).toEqual([]);
+    expect(after.gauges().hosts).toBe(3);
+    expect(after.takeDirtyHosts()).toEqual([]);
+    // retention still applies, counted from the restore
+    after.advance(T + DEFAULT_LIMITS.retentionMs * 1000 + 2_000_000);
+    expect(evictions).toEqual(['retention:1', 'retention:1', 'retention:1']);
+    expect(after.gauges().hosts).toBe(0);
+  });
+});
