@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { type Admin, type ITopicConfig, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
-import { inject } from 'vitest';
+import { type Admin, type ITopicConfig, Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { ScramMechanism, ScramUser } from '../../scripts/kafka/server-config.js';
+import type { ChildRun } from '../runtime/run-harness.js';
 
 /** What the integration global setup hands to every test (vitest `provide`/`inject`). */
 export interface KafkaTestConnection {
@@ -100,4 +101,48 @@ export async function createTopic(
     waitForLeaders: true,
   });
   if (!created) throw new Error(`topic ${name} already exists; tests must make their own topics`);
+}
+
+/** What a describe block of integration tests shares: see {@link kafkaSuite}. */
+export interface KafkaSuite {
+  /** a kafkajs client for the PLAINTEXT listener */
+  readonly kafka: Kafka;
+  /** an admin client of it, connected */
+  readonly admin: Admin;
+  /** the `poisonlink run` children the tests started: killed after the block's tests */
+  readonly children: ChildRun[];
+}
+
+/**
+ * Registers the block's setup and teardown: before its tests a kafkajs client named `clientId` and
+ * its connected admin, after them every child in `children` killed and the admin disconnected.
+ * Read `kafka` and `admin` inside tests and hooks only (they exist from the block's start on).
+ */
+export function kafkaSuite(clientId: string): KafkaSuite {
+  let kafka: Kafka | undefined;
+  let admin: Admin | undefined;
+  const children: ChildRun[] = [];
+  beforeAll(async () => {
+    kafka = new Kafka(kafkaConfig({ clientId }));
+    admin = kafka.admin();
+    await admin.connect();
+  });
+  afterAll(async () => {
+    for (const c of children) c.child.kill('SIGKILL');
+    await admin?.disconnect();
+  });
+  const ready = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined)
+      throw new Error(`kafkaSuite(${clientId}): ${what} read before the suite's beforeAll ran`);
+    return v;
+  };
+  return {
+    get kafka() {
+      return ready(kafka, 'kafka');
+    },
+    get admin() {
+      return ready(admin, 'admin');
+    },
+    children,
+  };
 }

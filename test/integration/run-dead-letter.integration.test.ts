@@ -1,5 +1,4 @@
-import { type Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPipeline, type Pipeline, type PipelineSink } from '../../src/pipeline.js';
 import type { KernelLogEvent } from '../../src/model/event.js';
 import { createProcessor } from '../../src/runtime/processor.js';
@@ -16,28 +15,18 @@ import {
   runTopics,
   waitForCommitted,
 } from '../runtime/run-harness.js';
-import { createTopic, kafkaConfig, kafkaConnection, uniqueTopic } from './kafka-env.js';
+import { createTopic, kafkaConnection, uniqueTopic, kafkaSuite } from './kafka-env.js';
 
 const HOSTS = 10;
 const PER_HOST = 30;
 const T0 = 1_760_000_000_000_000;
 
 describe('poisonlink run with bad records mixed into the input', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-
-  beforeAll(async () => {
-    kafka = new Kafka(kafkaConfig({ clientId: 'run-dlq-test' }));
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  afterAll(async () => {
-    await admin?.disconnect();
-  });
+  const suite = kafkaSuite('run-dlq-test');
 
   it('dead-letters every bad record with its original bytes, headers and cause, and processes every good one exactly once', async () => {
     const t = runTopics(uniqueTopic, 'dlq');
-    await createTopic(admin, t.input, 3);
+    await createTopic(suite.admin, t.input, 3);
 
     const records: Produced[] = [];
     const bad: Array<{ value: Buffer | null; expectCode: string; marker: string }> = [];
@@ -71,7 +60,7 @@ describe('poisonlink run with bad records mixed into the input', () => {
         records.push({ key: host, value, headers: { 'x-test-marker': marker } });
       }
     }
-    await produce(kafka, t.input, records);
+    await produce(suite.kafka, t.input, records);
 
     const processed: KernelLogEvent[] = [];
     const spy = (sink: PipelineSink): Pipeline => {
@@ -94,7 +83,7 @@ describe('poisonlink run with bad records mixed into the input', () => {
     const processor = createProcessor({ config, telemetry, createPipeline: spy });
     await processor.start();
     try {
-      await waitForCommitted(admin, t.groupId, t.input, 90_000);
+      await waitForCommitted(suite.admin, t.groupId, t.input, 90_000);
       expect(processor.ready()).toBe(true);
     } finally {
       await processor.stop();
@@ -109,9 +98,9 @@ describe('poisonlink run with bad records mixed into the input', () => {
     expect(good).toEqual(expectedGood);
 
     // every bad record is in the DLQ once, byte for byte, with its cause and origin
-    const dlq = await readTopic(kafka, admin, t.deadLetter);
+    const dlq = await readTopic(suite.kafka, suite.admin, t.deadLetter);
     expect(dlq).toHaveLength(bad.length);
-    const inputByOffset = await readTopic(kafka, admin, t.input);
+    const inputByOffset = await readTopic(suite.kafka, suite.admin, t.input);
     for (const b of bad) {
       const hit = dlq.filter((r) => headerText(r.message.headers, 'x-test-marker') === b.marker);
       expect(hit, b.marker).toHaveLength(1);
@@ -129,7 +118,7 @@ describe('poisonlink run with bad records mixed into the input', () => {
     }
 
     // the changelog got an entry (snapshot or tombstone) for every host
-    const changelog = await readTopic(kafka, admin, t.changelog);
+    const changelog = await readTopic(suite.kafka, suite.admin, t.changelog);
     const hosts = new Set(
       changelog
         .map((r) => r.message.key?.toString())

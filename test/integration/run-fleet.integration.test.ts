@@ -5,12 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HostHardwareEvent, TriagedCrash } from '../../src/model/verdict.js';
 import { committedOutputs, progress } from '../runtime/fleet-harness.js';
 import {
-  type ChildRun,
   produce,
   REPO_ROOT,
   readTopic,
@@ -19,26 +17,14 @@ import {
   setArgs,
   spawnRun,
 } from '../runtime/run-harness.js';
-import { createTopic, kafkaConfig, kafkaConnection, uniqueTopic } from './kafka-env.js';
+import { createTopic, kafkaConnection, uniqueTopic, kafkaSuite } from './kafka-env.js';
 
 describe('poisonlink run on the sample fleet', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const children: ChildRun[] = [];
-
-  beforeAll(async () => {
-    kafka = new Kafka(kafkaConfig({ clientId: 'run-fleet-test' }));
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  afterAll(async () => {
-    for (const c of children) c.child.kill('SIGKILL');
-    await admin?.disconnect();
-  });
+  const suite = kafkaSuite('run-fleet-test');
 
   it('emits the expected verdicts per host and host events, and dead-letters the malformed record', async () => {
     const t = runTopics(uniqueTopic, 'fleet');
-    await createTopic(admin, t.input, 4);
+    await createTopic(suite.admin, t.input, 4);
     const lines = readFileSync(path.join(REPO_ROOT, 'samples', 'fleet.ndjson'), 'utf8')
       .split('\n')
       .filter((l) => l !== '');
@@ -69,7 +55,7 @@ describe('poisonlink run on the sample fleet', () => {
       });
       return { key: host, value: Buffer.from(line) };
     });
-    await produce(kafka, t.input, [
+    await produce(suite.kafka, t.input, [
       ...timed.map((r) => ({ key: r.host, value: Buffer.from(r.l) })),
       ...later,
     ]);
@@ -78,16 +64,16 @@ describe('poisonlink run on the sample fleet', () => {
       'knownIssues.file': path.join(REPO_ROOT, 'samples', 'known-issues.yaml'),
     });
     const run = spawnRun(setArgs(sets));
-    children.push(run);
+    suite.children.push(run);
     const deadline = Date.now() + 120_000;
-    while (!(await progress(admin, t.groupId, t.input, lines.length + 40)).done) {
+    while (!(await progress(suite.admin, t.groupId, t.input, lines.length + 40)).done) {
       if (Date.now() > deadline) throw new Error(`not all committed\n${run.tail()}`);
       await new Promise((r) => setTimeout(r, 250));
     }
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
 
-    const out = await committedOutputs(kafka, admin, t);
+    const out = await committedOutputs(suite.kafka, suite.admin, t);
     // consumers keep the highest revision of each crash
     const latest = new Map<string, TriagedCrash>();
     for (const v of out.verdicts.map((s) => JSON.parse(s) as TriagedCrash)) {
@@ -136,7 +122,7 @@ describe('poisonlink run on the sample fleet', () => {
     expect(hostEvents.filter((e) => ['web-01', 'web-07', 'edge-06'].includes(e.host))).toEqual([]);
 
     // 8. the truncated JSON line
-    const dlq = await readTopic(kafka, admin, t.deadLetter);
+    const dlq = await readTopic(suite.kafka, suite.admin, t.deadLetter);
     expect(dlq).toHaveLength(1);
   });
 });

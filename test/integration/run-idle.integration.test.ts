@@ -5,46 +5,25 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TriagedCrash } from '../../src/model/verdict.js';
 import { committedOutputs, progress } from '../runtime/fleet-harness.js';
-import {
-  type ChildRun,
-  produce,
-  REPO_ROOT,
-  runSets,
-  runTopics,
-  setArgs,
-  spawnRun,
-} from '../runtime/run-harness.js';
-import { createTopic, kafkaConfig, kafkaConnection, uniqueTopic } from './kafka-env.js';
+import { produce, REPO_ROOT, runSets, runTopics, setArgs, spawnRun } from '../runtime/run-harness.js';
+import { createTopic, kafkaConnection, uniqueTopic, kafkaSuite } from './kafka-env.js';
 
 describe('poisonlink run on a partition that falls silent after a crash', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const children: ChildRun[] = [];
-
-  beforeAll(async () => {
-    kafka = new Kafka(kafkaConfig({ clientId: 'run-idle-test' }));
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  afterAll(async () => {
-    for (const c of children) c.child.kill('SIGKILL');
-    await admin?.disconnect();
-  });
+  const suite = kafkaSuite('run-idle-test');
 
   it('emits the verdict of the last crash once the partition has been silent long enough', async () => {
     const t = runTopics(uniqueTopic, 'idle');
-    await createTopic(admin, t.input, 1);
+    await createTopic(suite.admin, t.input, 1);
     // edge-06 of the sample fleet: a NULL pointer dereference in a driver, its last words
     const lines = readFileSync(path.join(REPO_ROOT, 'samples', 'fleet.ndjson'), 'utf8')
       .split('\n')
       .filter((l) => l.startsWith('{"host":"edge-06"'));
     expect(lines.length).toBeGreaterThan(10);
     await produce(
-      kafka,
+      suite.kafka,
       t.input,
       lines.map((l) => ({ key: 'edge-06', value: Buffer.from(l) })),
     );
@@ -55,9 +34,9 @@ describe('poisonlink run on a partition that falls silent after a crash', () => 
       'correlation.latenessMs': '20000',
     });
     const run = spawnRun(setArgs(sets));
-    children.push(run);
+    suite.children.push(run);
     const deadline = Date.now() + 60_000;
-    while (!(await progress(admin, t.groupId, t.input, lines.length)).done) {
+    while (!(await progress(suite.admin, t.groupId, t.input, lines.length)).done) {
       if (Date.now() > deadline) throw new Error(`not committed\n${run.tail()}`);
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -69,7 +48,7 @@ describe('poisonlink run on a partition that falls silent after a crash', () => 
     expect(Number(idle['idle_ms'])).toBeGreaterThanOrEqual(30_000);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
-    const out = await committedOutputs(kafka, admin, t);
+    const out = await committedOutputs(suite.kafka, suite.admin, t);
     const verdicts = out.verdicts.map((v) => JSON.parse(v) as TriagedCrash);
     expect(verdicts.map((v) => `${v.host} ${v.category}/${v.reason}`)).toContain(
       'edge-06 NEW_CRASH/UNMATCHED',

@@ -1,13 +1,4 @@
-/**
- * Issue 6 item 8b: the processor is killed with SIGKILL at random points while records flow and
- * restarted each time; under read_committed no output is lost or duplicated, and the final
- * outputs equal an uninterrupted run of the same records.
- *
- * Scale: the sample fleet replicated RUN_KILL_REPLICAS times (default 83: 200,860 records, 664
- * hosts, as the issue asks); RUN_KILL_REPLICAS=10 makes a quick run.
- */
-import { type Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DLQ_HEADERS } from '../../src/sink/dead-letter.js';
 import {
   committedOutputs,
@@ -17,7 +8,6 @@ import {
   uninterruptedOutputs,
 } from '../runtime/fleet-harness.js';
 import {
-  type ChildRun,
   configFrom,
   headerText,
   produce,
@@ -27,30 +17,18 @@ import {
   setArgs,
   spawnRun,
 } from '../runtime/run-harness.js';
-import { createTopic, kafkaConfig, kafkaConnection, uniqueTopic } from './kafka-env.js';
+import { createTopic, kafkaConnection, uniqueTopic, kafkaSuite } from './kafka-env.js';
 
 const REPLICAS = Number(process.env['RUN_KILL_REPLICAS'] ?? '83');
 const PARTITIONS = 3;
 const MAX_KILLS = 6;
 
 describe('poisonlink run killed with SIGKILL while records flow', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const children: ChildRun[] = [];
-
-  beforeAll(async () => {
-    kafka = new Kafka(kafkaConfig({ clientId: 'run-kill-test' }));
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  afterAll(async () => {
-    for (const c of children) c.child.kill('SIGKILL');
-    await admin?.disconnect();
-  });
+  const suite = kafkaSuite('run-kill-test');
 
   it('loses and duplicates nothing under read_committed and ends with the outputs of an uninterrupted run', async () => {
     const t = runTopics(uniqueTopic, 'kill');
-    await createTopic(admin, t.input, PARTITIONS);
+    await createTopic(suite.admin, t.input, PARTITIONS);
     const { records, malformed } = fleetRecords(REPLICAS);
     const sets = runSets(kafkaConnection().bootstrap, t, {
       'input.format': 'ndjson',
@@ -62,7 +40,7 @@ describe('poisonlink run killed with SIGKILL while records flow', () => {
     const producing = (async () => {
       const per = Math.ceil(records.length / slices);
       for (let i = 0; i < slices; i++) {
-        await produce(kafka, t.input, records.slice(i * per, (i + 1) * per));
+        await produce(suite.kafka, t.input, records.slice(i * per, (i + 1) * per));
         await new Promise((r) => setTimeout(r, 2500));
       }
     })();
@@ -71,36 +49,36 @@ describe('poisonlink run killed with SIGKILL while records flow', () => {
     let kills = 0;
     const killedAt: string[] = [];
     let run = spawnRun(setArgs(sets));
-    children.push(run);
+    suite.children.push(run);
     while (kills < MAX_KILLS) {
       await run.waitForLog((l) => l['msg'] === 'processor started', 60_000);
       // a random point: between 0.3 and 3 s after start (restore, processing or commit)
       await new Promise((r) => setTimeout(r, 300 + Math.random() * 2700));
-      const before = await progress(admin, t.groupId, t.input, records.length);
+      const before = await progress(suite.admin, t.groupId, t.input, records.length);
       if (before.done) break;
       run.child.kill('SIGKILL');
       await run.exited;
       kills++;
       killedAt.push(`${before.committed}/${before.end}`);
       run = spawnRun(setArgs(sets));
-      children.push(run);
+      suite.children.push(run);
     }
     await producing;
     const deadline = Date.now() + 240_000;
-    let state = await progress(admin, t.groupId, t.input, records.length);
+    let state = await progress(suite.admin, t.groupId, t.input, records.length);
     while (!state.done && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
-      state = await progress(admin, t.groupId, t.input, records.length);
+      state = await progress(suite.admin, t.groupId, t.input, records.length);
     }
     expect(state.done, `${state.committed}/${state.end} committed\n${run.tail()}`).toBe(true);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     expect(kills).toBeGreaterThanOrEqual(3);
 
-    const reference = await uninterruptedOutputs(kafka, admin, t.input, configFrom(sets));
+    const reference = await uninterruptedOutputs(suite.kafka, suite.admin, t.input, configFrom(sets));
     expect(reference.records).toBe(records.length);
     expect(reference.verdicts.length).toBeGreaterThan(REPLICAS);
-    const got = await committedOutputs(kafka, admin, t);
+    const got = await committedOutputs(suite.kafka, suite.admin, t);
     console.log(
       `run-kill: ${records.length} records, ${kills} SIGKILLs at committed/end ${killedAt.join(', ')}, ` +
         `${got.verdicts.length} verdicts, ${got.hostEvents.length} host events, ${((Date.now() - started) / 1000).toFixed(0)} s`,
@@ -109,7 +87,7 @@ describe('poisonlink run killed with SIGKILL while records flow', () => {
     expect(got.verdicts).toEqual(reference.verdicts);
     expect(got.hostEvents).toEqual(reference.hostEvents);
 
-    const dlq = await readTopic(kafka, admin, t.deadLetter, { timeoutMs: 60_000 });
+    const dlq = await readTopic(suite.kafka, suite.admin, t.deadLetter, { timeoutMs: 60_000 });
     expect(dlq).toHaveLength(malformed);
     expect(new Set(dlq.map((r) => headerText(r.message.headers, 'replica'))).size).toBe(malformed);
     expect(new Set(dlq.map((r) => headerText(r.message.headers, DLQ_HEADERS.code)))).toEqual(

@@ -1,11 +1,4 @@
-/**
- * Issue 6 item 8c: two instances on 6 partitions. A second instance joins while records flow
- * (partitions move to it and it restores their state), then the first is killed with SIGKILL (the
- * second takes every partition and restores the state the first left). The outputs equal an
- * uninterrupted run, none duplicated.
- */
-import { type Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   committedOutputs,
   duplicateVerdicts,
@@ -13,16 +6,8 @@ import {
   progress,
   uninterruptedOutputs,
 } from '../runtime/fleet-harness.js';
-import {
-  type ChildRun,
-  configFrom,
-  produce,
-  runSets,
-  runTopics,
-  setArgs,
-  spawnRun,
-} from '../runtime/run-harness.js';
-import { createTopic, kafkaConfig, kafkaConnection, uniqueTopic } from './kafka-env.js';
+import { configFrom, produce, runSets, runTopics, setArgs, spawnRun } from '../runtime/run-harness.js';
+import { createTopic, kafkaConnection, uniqueTopic, kafkaSuite } from './kafka-env.js';
 
 const REPLICAS = 30;
 const PARTITIONS = 6;
@@ -36,23 +21,11 @@ async function until(what: string, fn: () => Promise<boolean>, timeoutMs: number
 }
 
 describe('two poisonlink run instances sharing six partitions', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const children: ChildRun[] = [];
-
-  beforeAll(async () => {
-    kafka = new Kafka(kafkaConfig({ clientId: 'run-rebalance-test' }));
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  afterAll(async () => {
-    for (const c of children) c.child.kill('SIGKILL');
-    await admin?.disconnect();
-  });
+  const suite = kafkaSuite('run-rebalance-test');
 
   it('moves partitions to a joining instance and back after a SIGKILL, restoring state, with the outputs of an uninterrupted run', async () => {
     const t = runTopics(uniqueTopic, 'rebal');
-    await createTopic(admin, t.input, PARTITIONS);
+    await createTopic(suite.admin, t.input, PARTITIONS);
     const { records } = fleetRecords(REPLICAS);
     const sets = runSets(kafkaConnection().bootstrap, t, {
       'input.format': 'ndjson',
@@ -62,20 +35,20 @@ describe('two poisonlink run instances sharing six partitions', () => {
     const per = Math.ceil(records.length / slices);
     const producing = (async () => {
       for (let i = 0; i < slices; i++) {
-        await produce(kafka, t.input, records.slice(i * per, (i + 1) * per));
+        await produce(suite.kafka, t.input, records.slice(i * per, (i + 1) * per));
         await new Promise((r) => setTimeout(r, 2000));
       }
     })();
 
     const a = spawnRun(setArgs(sets));
-    children.push(a);
+    suite.children.push(a);
     await until(
       'the first instance to commit a slice',
-      async () => (await progress(admin, t.groupId, t.input, records.length)).committed >= BigInt(per),
+      async () => (await progress(suite.admin, t.groupId, t.input, records.length)).committed >= BigInt(per),
       90_000,
     );
     const b = spawnRun(setArgs(sets));
-    children.push(b);
+    suite.children.push(b);
     // B gets some partitions, restores them; A lets them go
     await b.waitForLog((l) => l['msg'] === 'partition state restored', 90_000);
     await a.waitForLog((l) => l['msg'] === 'partition revoked', 30_000);
@@ -83,11 +56,12 @@ describe('two poisonlink run instances sharing six partitions', () => {
     expect(bFirst.length).toBeGreaterThan(0);
     expect(bFirst.length).toBeLessThan(PARTITIONS);
 
-    const beforeKill = (await progress(admin, t.groupId, t.input, records.length)).committed;
+    const beforeKill = (await progress(suite.admin, t.groupId, t.input, records.length)).committed;
     await until(
       'more progress with two instances',
       async () =>
-        (await progress(admin, t.groupId, t.input, records.length)).committed >= beforeKill + BigInt(per),
+        (await progress(suite.admin, t.groupId, t.input, records.length)).committed >=
+        beforeKill + BigInt(per),
       90_000,
     );
     a.child.kill('SIGKILL');
@@ -114,16 +88,16 @@ describe('two poisonlink run instances sharing six partitions', () => {
     await producing;
     await until(
       'every record committed',
-      async () => (await progress(admin, t.groupId, t.input, records.length)).done,
+      async () => (await progress(suite.admin, t.groupId, t.input, records.length)).done,
       240_000,
     );
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
 
-    const reference = await uninterruptedOutputs(kafka, admin, t.input, configFrom(sets));
+    const reference = await uninterruptedOutputs(suite.kafka, suite.admin, t.input, configFrom(sets));
     expect(reference.records).toBe(records.length);
     expect(reference.verdicts.length).toBeGreaterThan(REPLICAS);
-    const got = await committedOutputs(kafka, admin, t);
+    const got = await committedOutputs(suite.kafka, suite.admin, t);
     expect(duplicateVerdicts(got.verdicts)).toEqual([]);
     expect(got.verdicts).toEqual(reference.verdicts);
     expect(got.hostEvents).toEqual(reference.hostEvents);

@@ -1,8 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   eventRecord,
   produce,
@@ -12,7 +11,7 @@ import {
   spawnRun,
   waitForCommitted,
 } from '../runtime/run-harness.js';
-import { createTopic, kafkaConfig, kafkaConnection, uniqueTopic } from './kafka-env.js';
+import { createTopic, kafkaConnection, uniqueTopic, kafkaSuite } from './kafka-env.js';
 
 function scramUser(mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512') {
   const u = kafkaConnection().scram.find((s) => s.mechanism === mechanism);
@@ -21,24 +20,14 @@ function scramUser(mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512') {
 }
 
 describe('poisonlink run against the SASL/SCRAM listener', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-
-  beforeAll(async () => {
-    kafka = new Kafka(kafkaConfig({ clientId: 'run-sasl-test' }));
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  afterAll(async () => {
-    await admin?.disconnect();
-  });
+  const suite = kafkaSuite('run-sasl-test');
 
   it('logs in with SCRAM-SHA-512, processes records, serves /readyz and exits 0 on SIGTERM without printing the password', async () => {
     const user = scramUser('SCRAM-SHA-512');
     const t = runTopics(uniqueTopic, 'sasl512');
-    await createTopic(admin, t.input, 2);
+    await createTopic(suite.admin, t.input, 2);
     await produce(
-      kafka,
+      suite.kafka,
       t.input,
       Array.from({ length: 20 }, (_, i) => ({
         key: `h${i % 4}`,
@@ -52,7 +41,7 @@ describe('poisonlink run against the SASL/SCRAM listener', () => {
     const run = spawnRun(setArgs(sets), { POISONLINK_KAFKA_SASL_PASSWORD: user.password });
     try {
       const http = await run.waitForLog((l) => l['msg'] === 'http listening', 30_000);
-      await waitForCommitted(admin, t.groupId, t.input, 90_000).catch((e: unknown) => {
+      await waitForCommitted(suite.admin, t.groupId, t.input, 90_000).catch((e: unknown) => {
         throw new Error(`${String(e)}\n${run.tail()}`);
       });
       const base = `http://127.0.0.1:${http['port']}`;
@@ -87,8 +76,10 @@ describe('poisonlink run against the SASL/SCRAM listener', () => {
   it('logs in with SCRAM-SHA-256 reading the password from passwordFile', async () => {
     const user = scramUser('SCRAM-SHA-256');
     const t = runTopics(uniqueTopic, 'sasl256');
-    await createTopic(admin, t.input, 1);
-    await produce(kafka, t.input, [{ key: 'h', value: eventRecord({ host: 'h', ts: 1, message: 'x' }) }]);
+    await createTopic(suite.admin, t.input, 1);
+    await produce(suite.kafka, t.input, [
+      { key: 'h', value: eventRecord({ host: 'h', ts: 1, message: 'x' }) },
+    ]);
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'plsasl-')), 'password');
     writeFileSync(file, `${user.password}\n`);
     const sets = runSets(kafkaConnection().saslBootstrap!, t, {
@@ -98,7 +89,7 @@ describe('poisonlink run against the SASL/SCRAM listener', () => {
     });
     const run = spawnRun(setArgs(sets));
     try {
-      await waitForCommitted(admin, t.groupId, t.input, 90_000);
+      await waitForCommitted(suite.admin, t.groupId, t.input, 90_000);
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
     } finally {
@@ -109,7 +100,7 @@ describe('poisonlink run against the SASL/SCRAM listener', () => {
   it('exits non-zero with a clear KAFKA_AUTH_FAILED error for a wrong password, and never prints it', async () => {
     const user = scramUser('SCRAM-SHA-512');
     const t = runTopics(uniqueTopic, 'saslbad');
-    await createTopic(admin, t.input, 1);
+    await createTopic(suite.admin, t.input, 1);
     const wrong = 'definitely-not-the-password';
     const sets = runSets(kafkaConnection().saslBootstrap!, t, {
       'kafka.sasl.mechanism': 'scram-sha-512',

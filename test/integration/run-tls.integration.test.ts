@@ -6,12 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checkJava } from '../../scripts/kafka/java.js';
 import { makeTestTlsIdentity } from '../../scripts/kafka/tls.js';
 import {
-  type ChildRun,
   eventRecord,
   produce,
   runSets,
@@ -20,7 +18,7 @@ import {
   spawnRun,
   waitForCommitted,
 } from '../runtime/run-harness.js';
-import { createTopic, kafkaConfig, kafkaConnection, uniqueTopic } from './kafka-env.js';
+import { createTopic, kafkaConnection, kafkaSuite, uniqueTopic } from './kafka-env.js';
 
 function sslListener(): { bootstrap: string; caFile: string } {
   const ssl = kafkaConnection().ssl;
@@ -33,29 +31,19 @@ function sslListener(): { bootstrap: string; caFile: string } {
 }
 
 describe('poisonlink run over TLS', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const children: ChildRun[] = [];
+  const suite = kafkaSuite('run-tls-test');
   const dirs: string[] = [];
-
-  beforeAll(async () => {
-    kafka = new Kafka(kafkaConfig({ clientId: 'run-tls-test' }));
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  afterAll(async () => {
-    for (const c of children) c.child.kill('SIGKILL');
+  afterAll(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    await admin?.disconnect();
   });
 
   it('processes records through the SSL listener with kafka.ssl.caFile and exits 0 on SIGTERM', async () => {
     const ssl = sslListener();
     const t = runTopics(uniqueTopic, 'tls');
-    await createTopic(admin, t.input, 2);
+    await createTopic(suite.admin, t.input, 2);
     const T = 1_790_000_000_000_000;
     await produce(
-      kafka,
+      suite.kafka,
       t.input,
       Array.from({ length: 200 }, (_, i) => ({
         key: `tls-${i % 10}`,
@@ -65,8 +53,8 @@ describe('poisonlink run over TLS', () => {
     const run = spawnRun(
       setArgs(runSets(ssl.bootstrap, t, { 'kafka.ssl.enabled': 'true', 'kafka.ssl.caFile': ssl.caFile })),
     );
-    children.push(run);
-    await waitForCommitted(admin, t.groupId, t.input, 90_000);
+    suite.children.push(run);
+    await waitForCommitted(suite.admin, t.groupId, t.input, 90_000);
     run.child.kill('SIGTERM');
     expect(await run.exited, run.tail()).toBe(0);
     expect(
@@ -81,13 +69,13 @@ describe('poisonlink run over TLS', () => {
     dirs.push(dir);
     const stranger = makeTestTlsIdentity(dir, checkJava().bin, 'stranger');
     const t = runTopics(uniqueTopic, 'tlsbad');
-    await createTopic(admin, t.input, 1);
+    await createTopic(suite.admin, t.input, 1);
     const run = spawnRun(
       setArgs(
         runSets(ssl.bootstrap, t, { 'kafka.ssl.enabled': 'true', 'kafka.ssl.caFile': stranger.caFile }),
       ),
     );
-    children.push(run);
+    suite.children.push(run);
     const code = await Promise.race([
       run.exited,
       new Promise<'hang'>((r) => setTimeout(() => r('hang'), 90_000)),

@@ -1,10 +1,4 @@
-/**
- * A chunk that brings thousands of hosts seen for the first time writes one changelog snapshot per
- * host in the same transaction. Together they exceed the broker's max.message.bytes (1 MiB) when
- * sent as one record batch; the runtime must still commit them (sliced, compressed).
- */
-import { type Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createProcessor } from '../../src/runtime/processor.js';
 import { createTelemetry } from '../../src/telemetry/metrics.js';
 import {
@@ -17,27 +11,17 @@ import {
   runTopics,
   waitForCommitted,
 } from '../runtime/run-harness.js';
-import { createTopic, kafkaConfig, kafkaConnection, uniqueTopic } from './kafka-env.js';
+import { createTopic, kafkaConnection, uniqueTopic, kafkaSuite } from './kafka-env.js';
 
 const HOSTS = 6000;
 const T0 = 1_760_000_000_000_000;
 
 describe('poisonlink run with many new hosts in one chunk', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-
-  beforeAll(async () => {
-    kafka = new Kafka(kafkaConfig({ clientId: 'run-wide-test' }));
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  afterAll(async () => {
-    await admin?.disconnect();
-  });
+  const suite = kafkaSuite('run-wide-test');
 
   it('commits a chunk whose changelog snapshots together exceed one record batch of 1 MiB', async () => {
     const t = runTopics(uniqueTopic, 'wide');
-    await createTopic(admin, t.input, 1);
+    await createTopic(suite.admin, t.input, 1);
     const records: Produced[] = [];
     for (let h = 0; h < HOSTS; h++) {
       // a long host name and a boot id make each snapshot a few hundred bytes
@@ -54,7 +38,7 @@ describe('poisonlink run with many new hosts in one chunk', () => {
         }),
       });
     }
-    await produce(kafka, t.input, records);
+    await produce(suite.kafka, t.input, records);
     const logLines: string[] = [];
     const telemetry = createTelemetry({ write: (l) => logLines.push(l), defaultMetrics: false });
     const config = configFrom(
@@ -63,12 +47,12 @@ describe('poisonlink run with many new hosts in one chunk', () => {
     const processor = createProcessor({ config, telemetry });
     await processor.start();
     try {
-      await waitForCommitted(admin, t.groupId, t.input, 120_000);
+      await waitForCommitted(suite.admin, t.groupId, t.input, 120_000);
     } finally {
       await processor.stop();
     }
     expect(logLines.filter((l) => l.includes('transaction failed'))).toEqual([]);
-    const changelog = await readTopic(kafka, admin, t.changelog);
+    const changelog = await readTopic(suite.kafka, suite.admin, t.changelog);
     const hosts = new Set(
       changelog.map((r) => r.message.key?.toString()).filter((k) => k?.startsWith('rack-')),
     );
