@@ -226,7 +226,14 @@ export function createProcessor(options: ProcessorOptions): Processor {
         sleep,
       };
       if (!config.input.keyedByHost) {
-        repartition = startRepartition({ kafka, config, telemetry, decoder: deps.decoder, reportFatal });
+        repartition = startRepartition({
+          kafka,
+          admin,
+          config,
+          telemetry,
+          decoder: deps.decoder,
+          reportFatal,
+        });
       }
       const c = kafka.consumer({
         groupId: config.consumer.groupId,

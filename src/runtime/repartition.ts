@@ -4,8 +4,20 @@
  * transaction writes the chunk's records to the repartition topic keyed by host (original bytes and
  * headers), its dead letters, and its consumed offsets. The stateful stage then reads the
  * repartition topic, where every host lives on one partition.
+ *
+ * A commit whose answer was lost (the broker restarted, the request timed out) may have happened:
+ * every new producer (a first chunk, or a retry after a failure) first completes or aborts what its
+ * transactional id left open, then the group's committed offset is read again and the records
+ * below it are not forwarded a second time.
  */
-import { type EachBatchPayload, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+import {
+  type Admin,
+  type EachBatchPayload,
+  type Kafka,
+  type Message,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
 import { describeError, type PoisonlinkError } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import type { EventDecoder } from '../source/decoder.js';
@@ -19,6 +31,8 @@ export interface RepartitionStage {
 
 export interface RepartitionOptions {
   kafka: Kafka;
+  /** connected; reads the stage's committed offsets */
+  admin: Admin;
   config: Config;
   telemetry: Telemetry;
   decoder: EventDecoder;
@@ -28,10 +42,12 @@ export interface RepartitionOptions {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function startRepartition(opts: RepartitionOptions): RepartitionStage {
-  const { kafka, config, telemetry, decoder } = opts;
+  const { kafka, admin, config, telemetry, decoder } = opts;
   const log = telemetry.log;
   const groupId = `${config.consumer.groupId}.repartition`;
   const producers = new Map<string, Producer>();
+  /** per input partition, the group's committed offset as last read or committed by this stage */
+  const committed = new Map<string, bigint>();
   let stopping = false;
 
   async function producerFor(topic: string, partition: number): Promise<Producer> {
@@ -47,7 +63,13 @@ export function startRepartition(opts: RepartitionOptions): RepartitionStage {
       allowAutoTopicCreation: false,
     });
     producers.set(key, p);
+    // connecting completes or aborts the transaction this id left open; only then is the group's
+    // offset the last word on what was committed
     await p.connect();
+    const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const offset = res[0]?.partitions.find((x) => x.partition === partition)?.offset;
+    if (offset === undefined || offset === '-1') committed.delete(key);
+    else committed.set(key, BigInt(offset));
     return p;
   }
 
@@ -55,6 +77,7 @@ export function startRepartition(opts: RepartitionOptions): RepartitionStage {
     const key = `${topic}\u0000${partition}`;
     const p = producers.get(key);
     producers.delete(key);
+    committed.delete(key);
     await p?.disconnect().catch(() => {});
   }
 
@@ -70,22 +93,29 @@ export function startRepartition(opts: RepartitionOptions): RepartitionStage {
       const max = config.consumer.maxBatchRecords;
       for (let i = 0; i < batch.messages.length; i += max) {
         const chunk = batch.messages.slice(i, i + max);
-        const tally = new BatchTally();
-        const forward: Message[] = [];
-        const dead: Message[] = [];
+        const last = BigInt(chunk.at(-1)!.offset);
+        const key = `${topic}\u0000${partition}`;
         if (decoder.prefetch !== undefined) await decoder.prefetch(chunk.map((m) => m.value));
-        for (const m of chunk) {
-          const d = decoder.decode(m.value);
-          if (d.ok) forward.push({ key: d.value.host, value: m.value, headers: m.headers ?? {} });
-          else if (!('skipped' in d)) {
-            tally.deadLetter(d.error.code);
-            dead.push(deadLetterMessage({ topic, partition }, m, d.error));
-          }
-        }
+        const decoded = chunk.map((m) => ({ m, d: decoder.decode(m.value) }));
+        let tally = new BatchTally();
         for (let attempt = 0; ; attempt++) {
           if (stopping || !isRunning() || isStale()) return;
           try {
             const producer = await producerFor(topic, partition);
+            const from = committed.get(key);
+            // everything up to the chunk's end committed already (by a commit whose answer was lost)
+            if (from !== undefined && from > last) break;
+            tally = new BatchTally();
+            const forward: Message[] = [];
+            const dead: Message[] = [];
+            for (const { m, d } of decoded) {
+              if (from !== undefined && BigInt(m.offset) < from) continue;
+              if (d.ok) forward.push({ key: d.value.host, value: m.value, headers: m.headers ?? {} });
+              else if (!('skipped' in d)) {
+                tally.deadLetter(d.error.code);
+                dead.push(deadLetterMessage({ topic, partition }, m, d.error));
+              }
+            }
             const txn = await producer.transaction();
             try {
               const topicMessages = [
@@ -95,18 +125,14 @@ export function startRepartition(opts: RepartitionOptions): RepartitionStage {
               if (topicMessages.length > 0) await txn.sendBatch({ topicMessages, acks: -1 });
               await txn.sendOffsets({
                 consumerGroupId: groupId,
-                topics: [
-                  {
-                    topic,
-                    partitions: [{ partition, offset: (BigInt(chunk.at(-1)!.offset) + 1n).toString() }],
-                  },
-                ],
+                topics: [{ topic, partitions: [{ partition, offset: (last + 1n).toString() }] }],
               });
               await txn.commit();
             } catch (e: unknown) {
               await txn.abort().catch(() => {});
               throw e;
             }
+            committed.set(key, last + 1n);
             break;
           } catch (e: unknown) {
             await drop(topic, partition);
