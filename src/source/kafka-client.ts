@@ -35,6 +35,13 @@ function sasl(config: Config['kafka']['sasl']): SASLOptions | undefined {
   }
 }
 
+/**
+ * kafkajs warns at every transactional producer with bounded retries. Not a risk here: a send that
+ * runs out of retries fails its transaction, which is aborted and replayed from the restored state,
+ * so the line would only fill operators' logs (one per partition and restart).
+ */
+const LIMITED_RETRIES = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+
 /** The kafkajs options built from the config (exported for tests; holds the password in memory). */
 export function kafkaClientConfig(config: Config, logger?: Logger): KafkaConfig {
   const k = config.kafka;
@@ -61,7 +68,8 @@ export function kafkaClientConfig(config: Config, logger?: Logger): KafkaConfig 
     out.logCreator = () => (entry) => {
       const { message, ...rest } = entry.log;
       const fields = { kafkajs: entry.namespace, ...rest };
-      if (entry.level === logLevel.ERROR) logger.warn(`kafkajs: ${message}`, fields);
+      if (message === LIMITED_RETRIES) logger.debug(`kafkajs: ${message}`, fields);
+      else if (entry.level === logLevel.ERROR) logger.warn(`kafkajs: ${message}`, fields);
       else if (entry.level === logLevel.WARN) logger.info(`kafkajs: ${message}`, fields);
       else logger.debug(`kafkajs: ${message}`, fields);
     };

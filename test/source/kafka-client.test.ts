@@ -4,6 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/load.js';
 import { isFenced, kafkaClientConfig, toPoisonlinkError } from '../../src/source/kafka-client.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { logLevel } from 'kafkajs';
 
 function cfg(sets: Record<string, string>, env: Record<string, string> = {}) {
   return resolveConfig({
@@ -111,6 +113,26 @@ describe('the kafkajs client configuration', () => {
     const err = toPoisonlinkError(e, c, 'connecting to Kafka');
     expect(err.retriable).toBe(false);
     expect(err.message).toContain('no TLS handshake with the broker at k1:9092');
+  });
+
+  it('logs kafkajs warnings at info, and its warning about bounded producer retries at debug only', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', write: (l) => lines.push(l) });
+    const make = kafkaClientConfig(cfg({}), logger).logCreator!;
+    const log = make(logLevel.INFO);
+    const entry = (message: string) => ({
+      namespace: 'Producer',
+      level: logLevel.WARN,
+      label: 'WARN',
+      log: { timestamp: 't', message },
+    });
+    log(entry('Limiting retries for the idempotent producer may invalidate EoS guarantees'));
+    log(entry('Response Heartbeat(key: 12, version: 3)'));
+    const levels = lines.map((l) => JSON.parse(l) as { level: string; msg: string });
+    expect(levels.map((l) => `${l.level} ${l.msg}`)).toEqual([
+      'debug kafkajs: Limiting retries for the idempotent producer may invalidate EoS guarantees',
+      'info kafkajs: Response Heartbeat(key: 12, version: 3)',
+    ]);
   });
 
   it('recognises fencing through kafkajs wrappers', () => {
