@@ -12,6 +12,7 @@ import { type KernelLogEvent, makeEvent } from '../src/model/event.js';
 import type { Category, Reason } from '../src/model/verdict.js';
 import { createPipeline, type Pipeline } from '../src/pipeline.js';
 import { readEventsFromFile } from '../src/source/files.js';
+import { X86_OOPS } from './assemble/run.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REALWORLD = path.resolve(ROOT, '..', 'shared', 'corpus', 'realworld');
@@ -233,18 +234,6 @@ describe('pipeline driven like the live runtime', () => {
 });
 
 describe('pipeline: reports that end with `---[ end trace`', () => {
-  const OOPS = [
-    'BUG: kernel NULL pointer dereference, address: 0000000000000008',
-    'Oops: Oops: 0000 [#1] SMP NOPTI',
-    'CPU: 3 UID: 0 PID: 1234 Comm: kworker/3:1 Not tainted 6.12.0 #1',
-    'RIP: 0010:d_lookup+0x5c/0x220',
-    'Call Trace:',
-    ' <TASK>',
-    ' d_lookup+0x5c/0x220',
-    ' lookup_fast+0x2a/0x100',
-    ' </TASK>',
-    '---[ end trace 0000000000000000 ]---',
-  ];
   const T = 1_790_000_000_000_000;
   const line = (host: string, ts: number, message: string): KernelLogEvent =>
     makeEvent({ host, ts, message });
@@ -297,8 +286,8 @@ describe('pipeline: reports that end with `---[ end trace`', () => {
     );
 
   it('closes once event time is state.epilogueMs past the end marker, though the host prints nothing more', () => {
-    const crash = OOPS.map((m, i) => line('crashed', T + i * 10, m));
-    const endTs = T + (OOPS.length - 1) * 10;
+    const crash = X86_OOPS.map((m, i) => line('crashed', T + i * 10, m));
+    const endTs = T + (X86_OOPS.length - 1) * 10;
     const verdicts = drive([...chatter(T - 1_000_000, T), ...crash, ...chatter(T + 100, T + 5_000_000)]);
     expect(verdicts.map((v) => v.title)).toEqual([
       'BUG: unable to handle kernel NULL pointer dereference in d_lookup',
@@ -310,8 +299,8 @@ describe('pipeline: reports that end with `---[ end trace`', () => {
 
   it('still takes the epilogue of a host whose records arrive minutes behind the partition', () => {
     const lag = 120_000_000;
-    const crash = OOPS.map((m, i) => line('lagging', T + i * 10, m));
-    const endTs = T + (OOPS.length - 1) * 10;
+    const crash = X86_OOPS.map((m, i) => line('lagging', T + i * 10, m));
+    const endTs = T + (X86_OOPS.length - 1) * 10;
     const arrivals = [
       ...chatter(T + lag - 1_000_000, T + lag),
       ...crash,
@@ -332,8 +321,8 @@ describe('pipeline: reports that end with `---[ end trace`', () => {
 
   it('takes it as well when the partition is restored from its snapshots just before the end marker', () => {
     const lag = 120_000_000;
-    const crash = OOPS.map((m, i) => line('lagging', T + i * 10, m));
-    const endTs = T + (OOPS.length - 1) * 10;
+    const crash = X86_OOPS.map((m, i) => line('lagging', T + i * 10, m));
+    const endTs = T + (X86_OOPS.length - 1) * 10;
     const before = chatter(T + lag - 1_000_000, T + lag);
     const arrivals = [
       ...before,

@@ -57,3 +57,20 @@ export function assemble(
   }
   return { reports, signals, state };
 }
+
+/** An x86_64 oops that ends with `---[ end trace` (no panic), as 6.12 prints it. */
+export const X86_OOPS = [
+  'BUG: kernel NULL pointer dereference, address: 0000000000000008',
+  '#PF: supervisor read access in kernel mode',
+  '#PF: error_code(0x0000) - not-present page',
+  'PGD 0 P4D 0 ',
+  'Oops: Oops: 0000 [#1] SMP NOPTI',
+  'CPU: 3 UID: 0 PID: 1234 Comm: kworker/3:1 Not tainted 6.12.0 #1',
+  'RIP: 0010:d_lookup+0x5c/0x220',
+  'Call Trace:',
+  ' <TASK>',
+  ' d_lookup+0x5c/0x220',
+  ' lookup_fast+0x2a/0x100',
+  ' </TASK>',
+  '---[ end trace 0000000000000000 ]---',
+];
