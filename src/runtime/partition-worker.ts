@@ -29,6 +29,7 @@ import {
   collectOutputs,
   offsetKey,
   runChunk,
+  type StageDeps,
   WATERMARK_KEY,
   WATERMARK_TICK_US,
 } from './stages.js';
@@ -224,15 +225,8 @@ export class PartitionWorker {
           this.needsCheck = false;
         }
       } catch (e: unknown) {
-        if (isFenced(e)) return this.markFenced(e);
-        const err = toPoisonlinkError(e, this.deps.config, `starting partition ${this.partition}`);
-        telemetry.log.warn('partition start failed, retrying', {
-          partition: this.partition,
-          attempt,
-          error: err,
-        });
-        await this.teardown();
-        await this.deps.sleep(backoff(attempt));
+        if ((await this.retryAfter(e, attempt, 'starting', 'partition start failed, retrying')) === 'fenced')
+          return 'fenced';
         continue;
       }
       const from = this.committed.get(topic);
@@ -241,20 +235,7 @@ export class PartitionWorker {
       const started = this.deps.now();
       let out: ChunkOutputs;
       try {
-        out = await runChunk(
-          {
-            pipeline: this.pipeline!,
-            collector: this.collector,
-            decoder: this.deps.decoder,
-            encoders: this.deps.encoders,
-            partition: this.partition,
-            watermarkUs: this.watermarkUs,
-            onInternalError: (what, e) =>
-              telemetry.log.error('internal error', { partition: this.partition, what, error: e }),
-          },
-          topic,
-          todo,
-        );
+        out = await runChunk(this.stageDeps(this.pipeline!), topic, todo);
       } catch (e: unknown) {
         // a bug in a stage: the state may be half updated, so restore it and try again
         telemetry.log.error('chunk processing failed', { partition: this.partition, error: e });
@@ -266,15 +247,8 @@ export class PartitionWorker {
       try {
         await this.commit(topic, out, last + 1n);
       } catch (e: unknown) {
-        if (isFenced(e)) return this.markFenced(e);
-        const err = toPoisonlinkError(e, this.deps.config, `committing partition ${this.partition}`);
-        telemetry.log.warn('transaction failed, restoring state and retrying', {
-          partition: this.partition,
-          attempt,
-          error: err,
-        });
-        await this.teardown();
-        await this.deps.sleep(backoff(attempt));
+        const how = 'transaction failed, restoring state and retrying';
+        if ((await this.retryAfter(e, attempt, 'committing', how)) === 'fenced') return 'fenced';
         continue;
       }
       this.committed.set(topic, last + 1n);
@@ -317,16 +291,7 @@ export class PartitionWorker {
     if (target <= this.watermarkUs) return false;
     const { telemetry } = this.deps;
     this.collector.reset();
-    const deps = {
-      pipeline: this.pipeline,
-      collector: this.collector,
-      decoder: this.deps.decoder,
-      encoders: this.deps.encoders,
-      partition: this.partition,
-      watermarkUs: this.watermarkUs,
-      onInternalError: (what: string, e: unknown) =>
-        telemetry.log.error('internal error', { partition: this.partition, what, error: e }),
-    };
+    const deps = this.stageDeps(this.pipeline);
     try {
       this.pipeline.advance(target);
     } catch (e: unknown) {
@@ -417,6 +382,41 @@ export class PartitionWorker {
       await txn.abort().catch(() => {});
       throw e;
     }
+  }
+
+  /** What the stages need for this partition's next chunk or advance. */
+  private stageDeps(pipeline: Pipeline): StageDeps {
+    return {
+      pipeline,
+      collector: this.collector,
+      decoder: this.deps.decoder,
+      encoders: this.deps.encoders,
+      partition: this.partition,
+      watermarkUs: this.watermarkUs,
+      onInternalError: (what, e) =>
+        this.deps.telemetry.log.error('internal error', { partition: this.partition, what, error: e }),
+    };
+  }
+
+  /**
+   * A start or a commit failed: 'fenced' when another instance owns the partition now; otherwise the
+   * state is dropped (the retry restores it) after a warning, and the back-off is slept.
+   */
+  private async retryAfter(
+    e: unknown,
+    attempt: number,
+    doing: string,
+    message: string,
+  ): Promise<'fenced' | 'retry'> {
+    if (isFenced(e)) return this.markFenced(e);
+    this.deps.telemetry.log.warn(message, {
+      partition: this.partition,
+      attempt,
+      error: toPoisonlinkError(e, this.deps.config, `${doing} partition ${this.partition}`),
+    });
+    await this.teardown();
+    await this.deps.sleep(backoff(attempt));
+    return 'retry';
   }
 
   private async markFenced(e: unknown): Promise<'fenced'> {
