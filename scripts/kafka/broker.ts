@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { checkJava } from './java.js';
-import { makeTestTlsIdentity } from './tls.js';
+import { makeTestClientIdentity, makeTestTlsIdentity } from './tls.js';
 import { groupAlive, reapStaleBrokers, recordBroker, signalGroup, terminateGroup } from './processes.js';
 import { ensureKafkaJars, kafkaCacheRoot, selectedKafkaVersion } from './resolve.js';
 import {
@@ -65,6 +65,8 @@ export interface RunningBroker {
   readonly sslBootstrap: string;
   /** PEM certificate of the SSL listener, for a client's CA file (in the broker's folder). */
   readonly sslCaFile: string;
+  /** The listener that requires a client certificate (same server certificate), and that client's PEM files. */
+  readonly mtls: { readonly bootstrap: string; readonly certFile: string; readonly keyFile: string };
   /** The version the broker reported in its log ("Kafka version: ..."). */
   readonly version: string;
   readonly scram: readonly ScramUser[];
@@ -146,7 +148,13 @@ async function freePorts(): Promise<BrokerPorts> {
       }
     }
   };
-  return { plaintext: await next(), sasl: await next(), controller: await next(), ssl: await next() };
+  return {
+    plaintext: await next(),
+    sasl: await next(),
+    controller: await next(),
+    ssl: await next(),
+    mtls: await next(),
+  };
 }
 
 /** The last `lines` lines of a file, or a note that it is missing. */
@@ -161,7 +169,11 @@ function reportedVersion(logFile: string): string | undefined {
   return /Kafka version: (\S+)/.exec(readFileSync(logFile, 'utf8'))?.[1];
 }
 
-async function answersMetadata(brokers: string[], sasl?: ScramUser, tls?: { ca: string }): Promise<boolean> {
+async function answersMetadata(
+  brokers: string[],
+  sasl?: ScramUser,
+  tls?: { ca: string; cert?: string; key?: string },
+): Promise<boolean> {
   const kafka = new Kafka({
     clientId: 'poisonlink-test-broker-probe',
     brokers,
@@ -169,7 +181,7 @@ async function answersMetadata(brokers: string[], sasl?: ScramUser, tls?: { ca: 
     connectionTimeout: 2_000,
     requestTimeout: 5_000,
     retry: { retries: 0 },
-    ...(tls === undefined ? {} : { ssl: { ca: [tls.ca] } }),
+    ...(tls === undefined ? {} : { ssl: { ca: [tls.ca], cert: tls.cert, key: tls.key } }),
     ...(sasl === undefined
       ? {}
       : {
@@ -223,7 +235,7 @@ function formatStorage(javaBin: string, classpath: string, dir: string, users: r
 
 /**
  * Starts a single-node Apache Kafka broker+controller (KRaft) on free loopback ports and resolves
- * once it answers metadata requests on every client listener (PLAINTEXT, SASL, SSL). The JVM runs in its own process group under
+ * once it answers metadata requests on every client listener (PLAINTEXT, SASL, SSL, mutual TLS). The JVM runs in its own process group under
  * scripts/kafka/watchdog.sh, which kills it when this process dies; `exit` and signal handlers and a
  * stale-broker registry in .cache/kafka/run cover the other ways a run can end.
  */
@@ -249,7 +261,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
   let record: ActiveBroker | undefined;
   try {
     const ports = await freePorts();
-    const tls = makeTestTlsIdentity(dir, java.bin);
+    const client = makeTestClientIdentity(dir);
+    const tls = { ...makeTestTlsIdentity(dir, java.bin), clientCaFile: client.caFile };
     writeFileSync(
       path.join(dir, 'server.properties'),
       renderServerProperties({
@@ -310,7 +323,13 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
     const bootstrap = `${HOST}:${ports.plaintext}`;
     const saslBootstrap = `${HOST}:${ports.sasl}`;
     const sslBootstrap = `${HOST}:${ports.ssl}`;
+    const mtlsBootstrap = `${HOST}:${ports.mtls}`;
     const ca = readFileSync(tls.caFile, 'utf8');
+    const clientTls = {
+      ca,
+      cert: readFileSync(client.certFile, 'utf8'),
+      key: readFileSync(client.keyFile, 'utf8'),
+    };
     const started = Date.now();
     let ready = false;
     while (Date.now() - started < readyTimeoutMs) {
@@ -322,7 +341,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
       if (await answersMetadata([bootstrap])) {
         ready =
           (users[0] === undefined || (await answersMetadata([saslBootstrap], users[0]))) &&
-          (await answersMetadata([sslBootstrap], undefined, { ca }));
+          (await answersMetadata([sslBootstrap], undefined, { ca })) &&
+          (await answersMetadata([mtlsBootstrap], undefined, clientTls));
         if (ready) break;
       }
       await sleep(250);
@@ -342,6 +362,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
       saslBootstrap,
       sslBootstrap,
       sslCaFile: tls.caFile,
+      mtls: { bootstrap: mtlsBootstrap, certFile: client.certFile, keyFile: client.keyFile },
       version: reportedVersion(logFile) ?? version,
       scram: users,
       pgid,

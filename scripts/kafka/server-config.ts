@@ -15,12 +15,16 @@ export interface BrokerPorts {
   readonly controller: number;
   /** the SSL listener's port, when the broker has a TLS identity */
   readonly ssl?: number;
+  /** the port of the SSL listener that requires a client certificate, with `tls.clientCaFile` */
+  readonly mtls?: number;
 }
 
 /** The SSL listener's keystore (PKCS12). */
 export interface BrokerTls {
   readonly keystoreFile: string;
   readonly password: string;
+  /** PEM of the CA whose client certificates the mutual-TLS listener (MTLS) accepts */
+  readonly clientCaFile?: string;
 }
 
 export interface ServerConfigInput {
@@ -42,15 +46,19 @@ export interface ServerConfigInput {
 export function renderServerProperties(input: ServerConfigInput): string {
   const { host, ports, tls } = input;
   const ssl = tls !== undefined && ports.ssl !== undefined ? `,SSL://${host}:${ports.ssl}` : '';
+  const mtls =
+    ssl !== '' && tls?.clientCaFile !== undefined && ports.mtls !== undefined
+      ? `,MTLS://${host}:${ports.mtls}`
+      : '';
   const props: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': '1',
     'controller.quorum.voters': `1@${host}:${ports.controller}`,
-    listeners: `PLAINTEXT://${host}:${ports.plaintext},SASL_PLAINTEXT://${host}:${ports.sasl}${ssl},CONTROLLER://${host}:${ports.controller}`,
-    'advertised.listeners': `PLAINTEXT://${host}:${ports.plaintext},SASL_PLAINTEXT://${host}:${ports.sasl}${ssl}`,
+    listeners: `PLAINTEXT://${host}:${ports.plaintext},SASL_PLAINTEXT://${host}:${ports.sasl}${ssl}${mtls},CONTROLLER://${host}:${ports.controller}`,
+    'advertised.listeners': `PLAINTEXT://${host}:${ports.plaintext},SASL_PLAINTEXT://${host}:${ports.sasl}${ssl}${mtls}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT${ssl === '' ? '' : ',SSL:SSL'},CONTROLLER:PLAINTEXT`,
+    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT${ssl === '' ? '' : ',SSL:SSL'}${mtls === '' ? '' : ',MTLS:SSL'},CONTROLLER:PLAINTEXT`,
     ...(ssl === '' || tls === undefined
       ? {}
       : {
@@ -59,6 +67,13 @@ export function renderServerProperties(input: ServerConfigInput): string {
           'ssl.keystore.password': tls.password,
           'ssl.key.password': tls.password,
           'ssl.client.auth': 'none',
+        }),
+    ...(mtls === '' || tls?.clientCaFile === undefined
+      ? {}
+      : {
+          'listener.name.mtls.ssl.client.auth': 'required',
+          'listener.name.mtls.ssl.truststore.type': 'PEM',
+          'listener.name.mtls.ssl.truststore.location': tls.clientCaFile,
         }),
     'sasl.enabled.mechanisms': SCRAM_MECHANISMS.join(','),
     'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config':

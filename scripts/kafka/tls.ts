@@ -1,8 +1,10 @@
 /**
- * A throwaway TLS identity for the test broker's SSL listener, made with the JDK's keytool (the
- * broker already needs a JDK, so no other tool is required): a self-signed RSA certificate for
- * 127.0.0.1 and localhost in a PKCS12 keystore the broker reads, and the same certificate as PEM,
- * which a client trusts as its CA file.
+ * Throwaway TLS identities for the test broker. The SSL listener's: made with the JDK's keytool (the
+ * broker needs a JDK already), a self-signed RSA certificate for 127.0.0.1 and localhost in a PKCS12
+ * keystore the broker reads, and the same certificate as PEM, which a client trusts as its CA file.
+ * The client's, for the listener that requires one (mutual TLS): made with openssl, because kafkajs
+ * wants the private key as PEM, which keytool cannot write: a CA the broker trusts and a client
+ * certificate it signed.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -62,4 +64,77 @@ export function makeTestTlsIdentity(dir: string, javaBin: string, name = 'broker
     throw new Error(`keytool -exportcert wrote no PEM certificate to ${caFile}`);
   }
   return { keystoreFile, password, caFile };
+}
+
+export interface TestClientIdentity {
+  /** PEM of the CA that signed the client certificate: the broker's truststore */
+  readonly caFile: string;
+  /** the client's certificate and key, PEM (kafka.ssl.certFile / keyFile) */
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+function openssl(args: readonly string[]): void {
+  const res = spawnSync('openssl', args, { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+  if (res.error !== undefined) {
+    throw new Error(
+      `openssl is missing (${res.error.message}): the mutual-TLS listener of the test broker needs it to make a client certificate (Debian: apt-get install openssl)`,
+    );
+  }
+  if (res.status !== 0) {
+    throw new Error(
+      `openssl ${args[0] ?? ''} failed (exit ${String(res.status ?? res.signal)}): ${res.stderr.trim()}`,
+    );
+  }
+}
+
+/** Makes `client-ca.pem` (and its key), `client.pem` and `client.key` in `dir`, valid for two days. */
+export function makeTestClientIdentity(dir: string): TestClientIdentity {
+  const caKey = path.join(dir, 'client-ca.key');
+  const caFile = path.join(dir, 'client-ca.pem');
+  const keyFile = path.join(dir, 'client.key');
+  const csr = path.join(dir, 'client.csr');
+  const certFile = path.join(dir, 'client.pem');
+  const days = ['-days', '2'];
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    caKey,
+    '-out',
+    caFile,
+    ...days,
+    '-subj',
+    '/CN=poisonlink test client CA',
+  ]);
+  openssl([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    csr,
+    '-subj',
+    '/CN=poisonlink-test-client',
+  ]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    caFile,
+    '-CAkey',
+    caKey,
+    '-CAcreateserial',
+    '-out',
+    certFile,
+    ...days,
+  ]);
+  return { caFile, certFile, keyFile };
 }

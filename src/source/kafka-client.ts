@@ -132,6 +132,16 @@ const TLS_TRUST_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/**
+ * The broker's TLS alert refusing this client's certificate (none sent, or one it does not trust):
+ * Node's code for it (`ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE`, `..._TLSV13_ALERT_CERTIFICATE_REQUIRED`)
+ * or OpenSSL's text in the message.
+ */
+const CLIENT_CERT_REFUSED =
+  /^ERR_SSL_(?:SSLV3|TLSV1\d?)_ALERT_(?:BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED)$/;
+const CLIENT_CERT_REFUSED_TEXT =
+  /alert (?:bad certificate|certificate required|unknown ca|certificate unknown)/i;
+
 /** A TLS client on a port that does not speak TLS. */
 const TLS_PROTOCOL_CODES = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO']);
 
@@ -165,6 +175,25 @@ export function toPoisonlinkError(e: unknown, config: Config, doing: string): Po
       `${doing}: the TLS certificate of the broker at ${brokers} was refused (${tls.code}: ${detail}); ` +
         `it must be signed by ${ca === null ? 'a CA this system trusts (or set kafka.ssl.caFile)' : `the CA in kafka.ssl.caFile (${ca})`} ` +
         `and name the host in kafka.brokers`,
+      { cause: e },
+    );
+  }
+  if (
+    config.kafka.ssl.enabled &&
+    chain.some(
+      (x) =>
+        (x.code !== undefined && CLIENT_CERT_REFUSED.test(x.code)) ||
+        (x.message !== undefined && CLIENT_CERT_REFUSED_TEXT.test(x.message)),
+    )
+  ) {
+    const cert = config.kafka.ssl.certFile;
+    return new PoisonlinkError(
+      'KAFKA_CONNECTION_FAILED',
+      `${doing}: the broker at ${brokers} refused this client's TLS certificate: ` +
+        (cert === null
+          ? 'it requires one (set kafka.ssl.certFile and kafka.ssl.keyFile)'
+          : `it does not trust kafka.ssl.certFile (${cert})`) +
+        `: ${detail}`,
       { cause: e },
     );
   }

@@ -9,6 +9,9 @@ const ENV_KEYS = [
   'KAFKA_SASL_BOOTSTRAP',
   'KAFKA_SSL_BOOTSTRAP',
   'KAFKA_SSL_CA_FILE',
+  'KAFKA_MTLS_BOOTSTRAP',
+  'KAFKA_MTLS_CERT_FILE',
+  'KAFKA_MTLS_KEY_FILE',
   'KAFKA_SCRAM_USERS',
   'KAFKA_BROKER_VERSION',
 ] as const;
@@ -33,6 +36,14 @@ function formatScramUsers(users: readonly ScramUser[]): string {
   return users.map((u) => `${u.mechanism}:${u.username}:${u.password}`).join(',');
 }
 
+function mtlsOf(env: NodeJS.ProcessEnv): KafkaTestConnection['mtls'] {
+  const bootstrap = env['KAFKA_MTLS_BOOTSTRAP'];
+  const certFile = env['KAFKA_MTLS_CERT_FILE'];
+  const keyFile = env['KAFKA_MTLS_KEY_FILE'];
+  if (!bootstrap || !certFile || !keyFile) return null;
+  return { bootstrap, certFile, keyFile };
+}
+
 function externalBroker(env: NodeJS.ProcessEnv): KafkaTestConnection | undefined {
   const bootstrap = env['KAFKA_BOOTSTRAP'];
   if (bootstrap === undefined || bootstrap === '') return undefined;
@@ -46,6 +57,7 @@ function externalBroker(env: NodeJS.ProcessEnv): KafkaTestConnection | undefined
       ssl === undefined || ssl === '' || caFile === undefined || caFile === ''
         ? null
         : { bootstrap: ssl, caFile },
+    mtls: mtlsOf(env),
     version: env['KAFKA_BROKER_VERSION'] || 'unknown',
     scram: parseScramUsers(env['KAFKA_SCRAM_USERS']),
     external: true,
@@ -69,6 +81,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       bootstrap: broker.bootstrap,
       saslBootstrap: broker.saslBootstrap,
       ssl: { bootstrap: broker.sslBootstrap, caFile: broker.sslCaFile },
+      mtls: broker.mtls,
       version: broker.version,
       scram: broker.scram,
       external: false,
@@ -89,6 +102,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (conn.ssl !== null) {
     process.env['KAFKA_SSL_BOOTSTRAP'] = conn.ssl.bootstrap;
     process.env['KAFKA_SSL_CA_FILE'] = conn.ssl.caFile;
+  }
+  if (conn.mtls !== null) {
+    process.env['KAFKA_MTLS_BOOTSTRAP'] = conn.mtls.bootstrap;
+    process.env['KAFKA_MTLS_CERT_FILE'] = conn.mtls.certFile;
+    process.env['KAFKA_MTLS_KEY_FILE'] = conn.mtls.keyFile;
   }
   if (conn.scram.length > 0) process.env['KAFKA_SCRAM_USERS'] = formatScramUsers(conn.scram);
   process.env['KAFKA_BROKER_VERSION'] = conn.version;

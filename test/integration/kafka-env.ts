@@ -12,6 +12,11 @@ export interface KafkaTestConnection {
   readonly saslBootstrap: string | null;
   /** `host:port` of an SSL listener and the PEM CA file that verifies it, or null (external broker). */
   readonly ssl: { readonly bootstrap: string; readonly caFile: string } | null;
+  /**
+   * `host:port` of an SSL listener that requires a client certificate (verified by the same CA
+   * file), and a client certificate and key (PEM) it accepts; or null (external broker).
+   */
+  readonly mtls: { readonly bootstrap: string; readonly certFile: string; readonly keyFile: string } | null;
   /** Apache Kafka release of the broker, or 'unknown' for an external broker that did not say. */
   readonly version: string;
   readonly scram: readonly ScramUser[];

@@ -63,6 +63,60 @@ describe('poisonlink run over TLS', () => {
     ).toBe(false);
   });
 
+  it('logs in with a client certificate (kafka.ssl.certFile, keyFile) where the broker requires one, and says so when none is set', async () => {
+    const ssl = sslListener();
+    const mtls = kafkaConnection().mtls;
+    if (mtls === null)
+      throw new Error(
+        'the mutual-TLS test needs KAFKA_MTLS_BOOTSTRAP, KAFKA_MTLS_CERT_FILE and KAFKA_MTLS_KEY_FILE',
+      );
+    const t = runTopics(uniqueTopic, 'mtls');
+    await createTopic(suite.admin, t.input, 1);
+    const T = 1_790_000_000_000_000;
+    await produce(
+      suite.kafka,
+      t.input,
+      Array.from({ length: 50 }, (_, i) => ({
+        key: 'mtls-host',
+        value: eventRecord({ host: 'mtls-host', ts: T + i * 1000, message: 'eth0: link up' }),
+      })),
+    );
+    const tls = {
+      'kafka.ssl.enabled': 'true',
+      'kafka.ssl.caFile': ssl.caFile,
+      'kafka.ssl.certFile': mtls.certFile,
+      'kafka.ssl.keyFile': mtls.keyFile,
+    };
+    const run = spawnRun(setArgs(runSets(mtls.bootstrap, t, tls)));
+    suite.children.push(run);
+    await waitForCommitted(suite.admin, t.groupId, t.input, 90_000);
+    run.child.kill('SIGTERM');
+    expect(await run.exited, run.tail()).toBe(0);
+
+    // the same listener without the client certificate
+    const bare = spawnRun(
+      setArgs(
+        runSets(mtls.bootstrap, runTopics(uniqueTopic, 'mtlsbad'), {
+          'kafka.ssl.enabled': 'true',
+          'kafka.ssl.caFile': ssl.caFile,
+        }),
+      ),
+    );
+    suite.children.push(bare);
+    const code = await Promise.race([
+      bare.exited,
+      new Promise<'hang'>((r) => setTimeout(() => r('hang'), 90_000)),
+    ]);
+    bare.child.kill('SIGKILL');
+    expect(code, bare.tail()).toBe(1);
+    const err = bare.lines.find((l) => l['level'] === 'error');
+    expect(err?.['code']).toBe('KAFKA_CONNECTION_FAILED');
+    expect(err?.['retriable']).toBe(false);
+    expect(String(err?.['error'])).toContain(
+      `the broker at ${mtls.bootstrap} refused this client's TLS certificate: it requires one`,
+    );
+  });
+
   it('refuses a broker whose certificate kafka.ssl.caFile does not sign, saying so', async () => {
     const ssl = sslListener();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'poisonlink-tls-'));

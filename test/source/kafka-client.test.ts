@@ -104,6 +104,34 @@ describe('the kafkajs client configuration', () => {
     expect(err.message).toContain('the CA in kafka.ssl.caFile (/etc/ca.pem)');
   });
 
+  it('says when the broker refused the client certificate, or wanted one', () => {
+    const alert = Object.assign(
+      new Error('Connection error: error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate'),
+      { name: 'KafkaJSConnectionError', code: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE' },
+    );
+    const none = toPoisonlinkError(
+      alert,
+      cfg({ 'kafka.brokers': 'k1:9094', 'kafka.ssl.enabled': 'true' }),
+      'connecting to Kafka',
+    );
+    expect(none.retriable).toBe(false);
+    expect(none.message).toContain(
+      "the broker at k1:9094 refused this client's TLS certificate: it requires one (set kafka.ssl.certFile and kafka.ssl.keyFile)",
+    );
+    const c = cfg({
+      'kafka.brokers': 'k1:9094',
+      'kafka.ssl.enabled': 'true',
+      'kafka.ssl.certFile': '/etc/client.pem',
+      'kafka.ssl.keyFile': '/etc/client.key',
+    });
+    const byText = Object.assign(new Error('Connection error: tlsv13 alert certificate required'), {
+      name: 'KafkaJSConnectionError',
+    });
+    expect(toPoisonlinkError(byText, c, 'connecting to Kafka').message).toContain(
+      'it does not trust kafka.ssl.certFile (/etc/client.pem)',
+    );
+  });
+
   it('says when a TLS client reached a port without TLS', () => {
     const c = cfg({ 'kafka.brokers': 'k1:9092', 'kafka.ssl.enabled': 'true' });
     const e = Object.assign(new Error('Connection error: wrong version number'), {
