@@ -37,6 +37,25 @@ describe('poisonlink run over TLS', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
+  /**
+   * Runs `poisonlink run` with `sets`, which must give up within 90 s: exit 1 with a non-retriable
+   * KAFKA_CONNECTION_FAILED. Returns the error's text.
+   */
+  async function refusal(sets: Record<string, string>): Promise<string> {
+    const run = spawnRun(setArgs(sets));
+    suite.children.push(run);
+    const code = await Promise.race([
+      run.exited,
+      new Promise<'hang'>((r) => setTimeout(() => r('hang'), 90_000)),
+    ]);
+    run.child.kill('SIGKILL');
+    expect(code, run.tail()).toBe(1);
+    const err = run.lines.find((l) => l['level'] === 'error');
+    expect(err?.['code']).toBe('KAFKA_CONNECTION_FAILED');
+    expect(err?.['retriable']).toBe(false);
+    return String(err?.['error']);
+  }
+
   it('processes records through the SSL listener with kafka.ssl.caFile and exits 0 on SIGTERM', async () => {
     const ssl = sslListener();
     const t = runTopics(uniqueTopic, 'tls');
@@ -94,25 +113,13 @@ describe('poisonlink run over TLS', () => {
     expect(await run.exited, run.tail()).toBe(0);
 
     // the same listener without the client certificate
-    const bare = spawnRun(
-      setArgs(
-        runSets(mtls.bootstrap, runTopics(uniqueTopic, 'mtlsbad'), {
-          'kafka.ssl.enabled': 'true',
-          'kafka.ssl.caFile': ssl.caFile,
-        }),
-      ),
+    const err = await refusal(
+      runSets(mtls.bootstrap, runTopics(uniqueTopic, 'mtlsbad'), {
+        'kafka.ssl.enabled': 'true',
+        'kafka.ssl.caFile': ssl.caFile,
+      }),
     );
-    suite.children.push(bare);
-    const code = await Promise.race([
-      bare.exited,
-      new Promise<'hang'>((r) => setTimeout(() => r('hang'), 90_000)),
-    ]);
-    bare.child.kill('SIGKILL');
-    expect(code, bare.tail()).toBe(1);
-    const err = bare.lines.find((l) => l['level'] === 'error');
-    expect(err?.['code']).toBe('KAFKA_CONNECTION_FAILED');
-    expect(err?.['retriable']).toBe(false);
-    expect(String(err?.['error'])).toContain(
+    expect(err).toContain(
       `the broker at ${mtls.bootstrap} refused this client's TLS certificate: it requires one`,
     );
   });
@@ -124,24 +131,10 @@ describe('poisonlink run over TLS', () => {
     const stranger = makeTestTlsIdentity(dir, checkJava().bin, 'stranger');
     const t = runTopics(uniqueTopic, 'tlsbad');
     await createTopic(suite.admin, t.input, 1);
-    const run = spawnRun(
-      setArgs(
-        runSets(ssl.bootstrap, t, { 'kafka.ssl.enabled': 'true', 'kafka.ssl.caFile': stranger.caFile }),
-      ),
+    const err = await refusal(
+      runSets(ssl.bootstrap, t, { 'kafka.ssl.enabled': 'true', 'kafka.ssl.caFile': stranger.caFile }),
     );
-    suite.children.push(run);
-    const code = await Promise.race([
-      run.exited,
-      new Promise<'hang'>((r) => setTimeout(() => r('hang'), 90_000)),
-    ]);
-    run.child.kill('SIGKILL');
-    expect(code, run.tail()).toBe(1);
-    const err = run.lines.find((l) => l['level'] === 'error');
-    expect(err?.['code']).toBe('KAFKA_CONNECTION_FAILED');
-    expect(err?.['retriable']).toBe(false);
-    expect(String(err?.['error'])).toContain(
-      `the TLS certificate of the broker at ${ssl.bootstrap} was refused`,
-    );
-    expect(String(err?.['error'])).toContain(`kafka.ssl.caFile (${stranger.caFile})`);
+    expect(err).toContain(`the TLS certificate of the broker at ${ssl.bootstrap} was refused`);
+    expect(err).toContain(`kafka.ssl.caFile (${stranger.caFile})`);
   });
 });
