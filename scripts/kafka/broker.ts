@@ -235,9 +235,10 @@ function formatStorage(javaBin: string, classpath: string, dir: string, users: r
 
 /**
  * Starts a single-node Apache Kafka broker+controller (KRaft) on free loopback ports and resolves
- * once it answers metadata requests on every client listener (PLAINTEXT, SASL, SSL, mutual TLS). The JVM runs in its own process group under
- * scripts/kafka/watchdog.sh, which kills it when this process dies; `exit` and signal handlers and a
- * stale-broker registry in .cache/kafka/run cover the other ways a run can end.
+ * once it answers metadata requests on every client listener (PLAINTEXT, SASL, SSL, mutual TLS).
+ * The JVM runs in its own process group under scripts/kafka/watchdog.sh, which kills it when this
+ * process dies; `exit` and signal handlers and a stale-broker registry in .cache/kafka/run cover
+ * the other ways a run can end.
  */
 export async function startBroker(opts: StartBrokerOptions = {}): Promise<RunningBroker> {
   const log = opts.log ?? (() => undefined);
@@ -262,7 +263,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
   try {
     const ports = await freePorts();
     const client = makeTestClientIdentity(dir);
-    const tls = { ...makeTestTlsIdentity(dir, java.bin), clientCaFile: client.caFile };
+    const tls = { ...makeTestTlsIdentity(dir), clientCaFile: client.caFile };
     writeFileSync(
       path.join(dir, 'server.properties'),
       renderServerProperties({

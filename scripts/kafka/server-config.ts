@@ -19,10 +19,9 @@ export interface BrokerPorts {
   readonly mtls?: number;
 }
 
-/** The SSL listener's keystore (PKCS12). */
+/** The SSL listeners' keystore: an unencrypted key and its certificate in one PEM file. */
 export interface BrokerTls {
   readonly keystoreFile: string;
-  readonly password: string;
   /** PEM of the CA whose client certificates the mutual-TLS listener (MTLS) accepts */
   readonly clientCaFile?: string;
 }
@@ -62,10 +61,8 @@ export function renderServerProperties(input: ServerConfigInput): string {
     ...(ssl === '' || tls === undefined
       ? {}
       : {
-          'ssl.keystore.type': 'PKCS12',
+          'ssl.keystore.type': 'PEM',
           'ssl.keystore.location': tls.keystoreFile,
-          'ssl.keystore.password': tls.password,
-          'ssl.key.password': tls.password,
           'ssl.client.auth': 'none',
         }),
     ...(mtls === '' || tls?.clientCaFile === undefined

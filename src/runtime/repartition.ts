@@ -41,6 +41,9 @@ export interface RepartitionOptions {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Key of an input partition in the stage's maps (NUL occurs in no topic name). */
+const keyOf = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
 export function startRepartition(opts: RepartitionOptions): RepartitionStage {
   const { kafka, admin, config, telemetry, decoder } = opts;
   const log = telemetry.log;
@@ -51,7 +54,7 @@ export function startRepartition(opts: RepartitionOptions): RepartitionStage {
   let stopping = false;
 
   async function producerFor(topic: string, partition: number): Promise<Producer> {
-    const key = `${topic}\u0000${partition}`;
+    const key = keyOf(topic, partition);
     let p = producers.get(key);
     if (p !== undefined) return p;
     p = kafka.producer({
@@ -74,7 +77,7 @@ export function startRepartition(opts: RepartitionOptions): RepartitionStage {
   }
 
   async function drop(topic: string, partition: number): Promise<void> {
-    const key = `${topic}\u0000${partition}`;
+    const key = keyOf(topic, partition);
     const p = producers.get(key);
     producers.delete(key);
     committed.delete(key);
@@ -94,7 +97,7 @@ export function startRepartition(opts: RepartitionOptions): RepartitionStage {
       for (let i = 0; i < batch.messages.length; i += max) {
         const chunk = batch.messages.slice(i, i + max);
         const last = BigInt(chunk.at(-1)!.offset);
-        const key = `${topic}\u0000${partition}`;
+        const key = keyOf(topic, partition);
         if (decoder.prefetch !== undefined) await decoder.prefetch(chunk.map((m) => m.value));
         const decoded = chunk.map((m) => ({ m, d: decoder.decode(m.value) }));
         let tally = new BatchTally();
@@ -157,7 +160,7 @@ export function startRepartition(opts: RepartitionOptions): RepartitionStage {
             partition,
             records: 0,
             durationSeconds: 0,
-            lagRecords: Number(BigInt(batch.highWatermark) - BigInt(chunk.at(-1)!.offset) - 1n),
+            lagRecords: Number(BigInt(batch.highWatermark) - last - 1n),
             verdicts: 0,
             hostEvents: 0,
             tally,
@@ -192,7 +195,7 @@ export function startRepartition(opts: RepartitionOptions): RepartitionStage {
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     const keep = new Set<string>();
     for (const [t, parts] of Object.entries(e.payload.memberAssignment))
-      for (const p of parts) keep.add(`${t}\u0000${p}`);
+      for (const p of parts) keep.add(keyOf(t, p));
     for (const key of [...producers.keys()]) {
       if (keep.has(key)) continue;
       const [t, p] = key.split('\u0000');

@@ -6,8 +6,8 @@
  * (`src/consumer/filterAbortedMessages.js`) takes them as sorted by first offset and starts
  * skipping a producer only when the head of that list is reached, one entry per record: when
  * several producers write to a partition and their transactions are aborted in another order than
- * they began (the transactions of a killed processor's partition workers, aborted one by one as a
- * new instance takes the partitions over), records of an aborted transaction are delivered as if
+ * they began (the open transactions of a killed instance's producers, aborted one by one as a new
+ * instance takes the partitions over), records of an aborted transaction are delivered as if
  * committed. The Java consumer keeps the list in a priority queue by first offset and takes every
  * entry at or below the record's offset; this does the same.
  *
@@ -59,8 +59,8 @@ export function filterAbortedMessages<M extends FetchedMessage>({
   let next = 0;
   return messages.filter((m) => {
     const offset = BigInt(m.offset);
-    for (; next < pending.length && (pending[next] as { first: bigint }).first <= offset; next++) {
-      aborted.add((pending[next] as { producerId: string }).producerId);
+    for (let p = pending[next]; p !== undefined && p.first <= offset; p = pending[++next]) {
+      aborted.add(p.producerId);
     }
     const { producerId, inTransaction } = m.batchContext;
     if (isAbortMarker(m)) {
@@ -75,17 +75,13 @@ const require = createRequire(import.meta.url);
 const FILTER = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
 const BATCH = require.resolve('kafkajs/src/consumer/batch.js');
 
-/** Puts the fixed filter in the module cache; true when kafkajs's consumer will use it. */
-function install(): boolean {
-  if (require.cache[BATCH] !== undefined) return require(FILTER) === filterAbortedMessages;
+// Puts the fixed filter in the module cache, unless kafkajs's consumer is loaded already (it then
+// holds the original: readCommittedFixActive says so, and createKafkaClient refuses to run).
+if (require.cache[BATCH] === undefined) {
   require(FILTER);
   const cached = require.cache[FILTER];
-  if (cached === undefined) return false;
-  cached.exports = filterAbortedMessages;
-  return true;
+  if (cached !== undefined) cached.exports = filterAbortedMessages;
 }
-
-install();
 
 type BatchClass = new (
   topic: string,

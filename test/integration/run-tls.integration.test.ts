@@ -1,13 +1,13 @@
 /**
- * `poisonlink run` over TLS (kafka.ssl.*) against the broker's SSL listener, whose self-signed
- * certificate the global setup made (scripts/kafka/tls.ts): records are processed with the CA file
- * that signs it, and a CA file that does not is refused with an error that says so.
+ * `poisonlink run` over TLS (kafka.ssl.*) against the broker's SSL listeners, whose certificates the
+ * global setup made (scripts/kafka/tls.ts): records are processed with the CA file that signs the
+ * broker's certificate, and with a client certificate where the broker requires one; a CA file that
+ * does not sign it, or a missing client certificate, is refused with an error that says so.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkJava } from '../../scripts/kafka/java.js';
 import { makeTestTlsIdentity } from '../../scripts/kafka/tls.js';
 import {
   eventRecord,
@@ -56,22 +56,23 @@ describe('poisonlink run over TLS', () => {
     return String(err?.['error']);
   }
 
-  it('processes records through the SSL listener with kafka.ssl.caFile and exits 0 on SIGTERM', async () => {
-    const ssl = sslListener();
-    const t = runTopics(uniqueTopic, 'tls');
+  /**
+   * `poisonlink run` with the TLS settings `tls` on `bootstrap` commits every record of a fresh topic,
+   * logs no error and exits 0 on SIGTERM.
+   */
+  async function accepted(name: string, bootstrap: string, tls: Record<string, string>): Promise<void> {
+    const t = runTopics(uniqueTopic, name);
     await createTopic(suite.admin, t.input, 2);
     const T = 1_790_000_000_000_000;
     await produce(
       suite.kafka,
       t.input,
       Array.from({ length: 200 }, (_, i) => ({
-        key: `tls-${i % 10}`,
-        value: eventRecord({ host: `tls-${i % 10}`, ts: T + i * 1000, message: 'eth0: link up' }),
+        key: `${name}-${i % 10}`,
+        value: eventRecord({ host: `${name}-${i % 10}`, ts: T + i * 1000, message: 'eth0: link up' }),
       })),
     );
-    const run = spawnRun(
-      setArgs(runSets(ssl.bootstrap, t, { 'kafka.ssl.enabled': 'true', 'kafka.ssl.caFile': ssl.caFile })),
-    );
+    const run = spawnRun(setArgs(runSets(bootstrap, t, { 'kafka.ssl.enabled': 'true', ...tls })));
     suite.children.push(run);
     await waitForCommitted(suite.admin, t.groupId, t.input, 90_000);
     run.child.kill('SIGTERM');
@@ -80,6 +81,11 @@ describe('poisonlink run over TLS', () => {
       run.lines.some((l) => l['level'] === 'error'),
       run.tail(),
     ).toBe(false);
+  }
+
+  it('processes records through the SSL listener with kafka.ssl.caFile and exits 0 on SIGTERM', async () => {
+    const ssl = sslListener();
+    await accepted('tls', ssl.bootstrap, { 'kafka.ssl.caFile': ssl.caFile });
   });
 
   it('logs in with a client certificate (kafka.ssl.certFile, keyFile) where the broker requires one, and says so when none is set', async () => {
@@ -89,28 +95,11 @@ describe('poisonlink run over TLS', () => {
       throw new Error(
         'the mutual-TLS test needs KAFKA_MTLS_BOOTSTRAP, KAFKA_MTLS_CERT_FILE and KAFKA_MTLS_KEY_FILE',
       );
-    const t = runTopics(uniqueTopic, 'mtls');
-    await createTopic(suite.admin, t.input, 1);
-    const T = 1_790_000_000_000_000;
-    await produce(
-      suite.kafka,
-      t.input,
-      Array.from({ length: 50 }, (_, i) => ({
-        key: 'mtls-host',
-        value: eventRecord({ host: 'mtls-host', ts: T + i * 1000, message: 'eth0: link up' }),
-      })),
-    );
-    const tls = {
-      'kafka.ssl.enabled': 'true',
+    await accepted('mtls', mtls.bootstrap, {
       'kafka.ssl.caFile': ssl.caFile,
       'kafka.ssl.certFile': mtls.certFile,
       'kafka.ssl.keyFile': mtls.keyFile,
-    };
-    const run = spawnRun(setArgs(runSets(mtls.bootstrap, t, tls)));
-    suite.children.push(run);
-    await waitForCommitted(suite.admin, t.groupId, t.input, 90_000);
-    run.child.kill('SIGTERM');
-    expect(await run.exited, run.tail()).toBe(0);
+    });
 
     // the same listener without the client certificate
     const err = await refusal(
@@ -128,7 +117,7 @@ describe('poisonlink run over TLS', () => {
     const ssl = sslListener();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'poisonlink-tls-'));
     dirs.push(dir);
-    const stranger = makeTestTlsIdentity(dir, checkJava().bin, 'stranger');
+    const stranger = makeTestTlsIdentity(dir, 'stranger');
     const t = runTopics(uniqueTopic, 'tlsbad');
     await createTopic(suite.admin, t.input, 1);
     const err = await refusal(

@@ -117,11 +117,12 @@ function payload(messages: KafkaMessage[]): EachBatchPayload {
 describe('the repartition stage', () => {
   it('does not forward a chunk twice when its commit took effect but was reported failed', async () => {
     const broker = new FakeBroker();
-    let eachBatch: ((p: EachBatchPayload) => Promise<void>) | undefined;
+    let running: (f: (p: EachBatchPayload) => Promise<void>) => void = () => {};
+    const handler = new Promise<(p: EachBatchPayload) => Promise<void>>((r) => {
+      running = r;
+    });
     const stage = startRepartition({
-      kafka: broker.kafka((f) => {
-        eachBatch = f;
-      }),
+      kafka: broker.kafka((f) => running(f)),
       admin: broker.admin(),
       config,
       telemetry: createTelemetry({ level: 'error', write: () => {} }),
@@ -130,16 +131,16 @@ describe('the repartition stage', () => {
         throw e;
       },
     });
-    await new Promise((r) => setTimeout(r, 10));
+    const eachBatch = await handler;
     broker.lostAnswers = 1;
-    await eachBatch!(payload([0, 1, 2, 3].map(message)));
+    await eachBatch(payload([0, 1, 2, 3].map(message)));
     // one producer for the failed attempt, a new one for the retry, which found the chunk committed
     expect(broker.producers).toBe(2);
     expect(broker.forwarded).toHaveLength(4);
     expect(broker.offsets.get(`${t.input}:0`)).toBe('4');
 
     // the next chunk goes through once
-    await eachBatch!(payload([4, 5].map(message)));
+    await eachBatch(payload([4, 5].map(message)));
     expect(broker.forwarded.map((v) => (JSON.parse(v) as { message: string }).message)).toEqual(
       [0, 1, 2, 3, 4, 5].map((i) => `line ${i}`),
     );
