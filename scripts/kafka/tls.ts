@@ -40,23 +40,30 @@ function openssl(args: readonly string[]): void {
 
 const VALIDITY = ['-days', '2'];
 
-/** A self-signed certificate and its unencrypted key, both PEM. */
-function selfSigned(keyFile: string, certFile: string, subject: string, altNames?: string): void {
+/**
+ * A new RSA key (unencrypted PEM) and, for it, a certificate request, or with `-x509` among
+ * `extra` a self-signed certificate.
+ */
+function newKey(keyFile: string, out: string, subject: string, extra: readonly string[] = []): void {
   openssl([
     'req',
-    '-x509',
+    ...extra,
     '-newkey',
     'rsa:2048',
     '-nodes',
     '-keyout',
     keyFile,
     '-out',
-    certFile,
-    ...VALIDITY,
+    out,
     '-subj',
     subject,
-    ...(altNames === undefined ? [] : ['-addext', `subjectAltName=${altNames}`]),
   ]);
+}
+
+/** A self-signed certificate and its unencrypted key, both PEM. */
+function selfSigned(keyFile: string, certFile: string, subject: string, altNames?: string): void {
+  const san = altNames === undefined ? [] : ['-addext', `subjectAltName=${altNames}`];
+  newKey(keyFile, certFile, subject, ['-x509', ...VALIDITY, ...san]);
 }
 
 /** Makes `<name>.key`, `<name>.pem` and the keystore `<name>-keystore.pem` in `dir`, valid for two days. */
@@ -77,18 +84,7 @@ export function makeTestClientIdentity(dir: string): TestClientIdentity {
   const csr = path.join(dir, 'client.csr');
   const certFile = path.join(dir, 'client.pem');
   selfSigned(caKey, caFile, '/CN=poisonlink test client CA');
-  openssl([
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    keyFile,
-    '-out',
-    csr,
-    '-subj',
-    '/CN=poisonlink-test-client',
-  ]);
+  newKey(keyFile, csr, '/CN=poisonlink-test-client');
   openssl([
     'x509',
     '-req',
