@@ -38,6 +38,7 @@ import type { CorrelationConfig, StateLimits } from './model/config.js';
 import type { KernelLogEvent, RoutineRecord } from './model/event.js';
 import type { HwSignal } from './model/signal.js';
 import type { HostHardwareEvent, TriagedCrash } from './model/verdict.js';
+import { HostTable } from './host-table.js';
 import { type HwState, newHwState } from './parse/hw/state.js';
 
 export type EvictionReason = 'max_hosts' | 'retention' | 'max_incidents' | 'report_lines';
@@ -117,7 +118,7 @@ interface HostEntry extends AssemblerState {
    */
   seen: number;
   /**
-   * seen since the max_hosts eviction last passed it (CLOCK's reference bit: the map's order is
+   * seen since the max_hosts eviction last passed it (CLOCK's reference bit: the table's order is
    * the clock, and a record only sets this bit instead of moving its host to the back)
    */
   ref: boolean;
@@ -187,7 +188,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     limits,
     rules: options.knownIssues ?? NO_KNOWN_ISSUES,
   };
-  const hosts = new Map<string, HostEntry>();
+  const hosts = new HostTable<HostEntry>();
   const dirty = new Set<string>();
   /**
    * Hosts that need advance() soon: an open report or record block, or a correlator deadline
@@ -266,15 +267,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   /**
    * max_hosts reached: evict the least recently seen host, as the CLOCK algorithm approximates it
-   * (the map's insertion order is the clock): a host seen since the hand last passed it gets a
+   * (the table's insertion order is the clock): a host seen since the hand last passed it gets a
    * second chance at the back, the first one not seen is evicted. A record costs one flag, not a
    * move in the map.
    */
   function evictOldest(): void {
     for (;;) {
-      const oldest = hosts.entries().next();
-      if (oldest.done) return;
-      const [host, entry] = oldest.value;
+      const oldest = hosts.first();
+      if (oldest === undefined) return;
+      const [host, entry] = oldest;
       if (entry.ref) {
         entry.ref = false;
         hosts.delete(host);
@@ -328,7 +329,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   function sweep(wm: number): void {
-    for (const [host, entry] of hosts) {
+    hosts.forEach((entry, host) => {
       const busy = !lineIdle(entry);
       const corr = stateOf(entry);
       if (busy) advanceEntry(host, entry, wm);
@@ -349,7 +350,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         sink.eviction('retention', 1);
       } else if (needsSoon(entry, wm)) active.add(host);
       else active.delete(host);
-    }
+    });
   }
 
   return {
@@ -385,9 +386,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
 
     processRoutine(r) {
-      const host = r.host;
-      const entry = hosts.get(host);
-      if (entry === undefined || (lineless.size > 0 && lineless.has(host))) return false;
+      // looked up by the name's bytes: no string is made for a host the table holds
+      const at = hosts.findBytes(r.bytes, r.hostStart, r.hostEnd);
+      if (at < 0) return false;
+      const entry = hosts.valueAt(at);
+      if (lineless.size > 0 && lineless.has(hosts.keyAt(at))) return false;
       if (!routineLine(entry, entry, r)) return false;
       seenAt(entry, r.ts);
       if (entry.hw !== null && entry.hw.facts === null) compactHw(entry);
@@ -421,7 +424,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
 
     flush() {
-      for (const [host, entry] of hosts) {
+      hosts.forEach((entry, host) => {
         feed(host, entry, flushLines(entry, entry, limits));
         compactHw(entry);
         // settle pending verdicts: event time runs past every window of this host (a host without
@@ -432,7 +435,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           emit(advanceCorrelator(corr, end, ctx));
         }
         dirty.add(host);
-      }
+      });
     },
 
     takeDirtyHosts() {
@@ -501,15 +504,17 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     restoreWatermark(watermarkUs) {
       if (watermarkUs > watermark) watermark = watermarkUs;
       const s = seenOf(watermarkUs);
-      for (const entry of hosts.values()) if (entry.seen < s) entry.seen = s;
+      hosts.forEach((entry) => {
+        if (entry.seen < s) entry.seen = s;
+      });
     },
 
     gauges() {
       let poisoned = 0;
-      for (const e of hosts.values()) {
+      hosts.forEach((e) => {
         const c = stateOf(e);
         if (c !== null && hasUnrecoveredPoison(c, ctx)) poisoned++;
-      }
+      });
       return { hosts: hosts.size, hostsWithUnrecoveredPoison: poisoned };
     },
   };

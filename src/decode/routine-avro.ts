@@ -2,7 +2,7 @@
  * The fast path for routine chatter (issue 9): reads a raw Avro KernelLogEvent body written with
  * today's schema (schemas/kernel-log-event.avsc) far enough to tell whether its message is one
  * line of routine chatter, without decoding the record. For such a record it fills a
- * RoutineRecord (host, event time, uptime, where the boot id lies) and the caller hands it to
+ * RoutineRecord (where the host and the boot id lie, event time, uptime) and the caller hands it to
  * `Pipeline.processRoutine`; for any other record, and for every record the full decoder would
  * refuse or read differently, it returns false and the caller decodes the record in full.
  *
@@ -155,10 +155,11 @@ export function readRoutineRecord(
   if (p >= 0) p = skipOptionalString(body, p, end);
   if (p !== end) return false;
   if (lineMayMatter(body, msgStart, msgEnd)) return false;
-  out.host = body.toString('latin1', hostStart, hostEnd);
+  out.bytes = body;
+  out.hostStart = hostStart;
+  out.hostEnd = hostEnd;
   out.ts = ts;
   out.uptimeUs = uptimeUs < 0 ? null : uptimeUs;
-  out.bytes = body;
   out.bootIdStart = bootIdStart;
   out.bootIdEnd = bootIdEnd;
   return true;

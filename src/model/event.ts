@@ -47,22 +47,39 @@ export function makeEvent(
 /**
  * What the per-line stages need of a record whose message is one line of routine chatter, read
  * from the record's bytes without decoding it (src/decode/routine-avro.ts): the fields a routine
- * line on an idle host can change state with. The boot id stays in the bytes (compared there, so
- * no string is made for it).
+ * line on an idle host can change state with. The host name and the boot id stay in the bytes
+ * (looked up and compared there, so no string is made for either).
  */
 export interface RoutineRecord {
-  host: string;
+  /** the record's bytes; the host name is `bytes[hostStart, hostEnd)`, 7-bit ASCII, not empty */
+  bytes: Uint8Array;
+  hostStart: number;
+  hostEnd: number;
   /** event time, µs since the epoch */
   ts: number;
   uptimeUs: number | null;
-  /** the record's bytes and where its boot id's UTF-8 lies in them; `bootIdStart` < 0: null */
-  bytes: Uint8Array;
+  /** where the boot id's UTF-8 lies in `bytes`; `bootIdStart` < 0: null */
   bootIdStart: number;
   bootIdEnd: number;
 }
 
 export function newRoutineRecord(): RoutineRecord {
-  return { host: '', ts: 0, uptimeUs: null, bytes: new Uint8Array(0), bootIdStart: -1, bootIdEnd: -1 };
+  return {
+    bytes: new Uint8Array(0),
+    hostStart: 0,
+    hostEnd: 0,
+    ts: 0,
+    uptimeUs: null,
+    bootIdStart: -1,
+    bootIdEnd: -1,
+  };
+}
+
+/** The host name of a RoutineRecord as a string (for logs and tests; the hot path never makes it). */
+export function routineHost(r: RoutineRecord): string {
+  return Buffer.from(r.bytes.buffer, r.bytes.byteOffset + r.hostStart, r.hostEnd - r.hostStart).toString(
+    'latin1',
+  );
 }
 
 /**
