@@ -15,29 +15,11 @@
  * (linear probing, backward-shift deletion, load at most 1/2) holding dense position + 1.
  */
 
+import { hostHash } from './model/host-hash.js';
+
+export { hostHash };
+
 const MIN_DENSE = 16;
-
-/** FNV-1a over the UTF-16 code units, then murmur3's finalizer so the low bits mix well. */
-export function hostHash(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) | 0;
-}
-
-/** {@link hostHash} of the string whose code units are these bytes (latin1; the same text for ASCII). */
-export function hostHashBytes(b: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) | 0;
-}
 
 /** `b[start, end)` is the key, code unit for byte (the bytes are ASCII when it is an ASCII key). */
 function sameKey(key: string, b: Uint8Array, start: number, end: number): boolean {
@@ -71,11 +53,11 @@ export class HostTable<V> {
   }
 
   /**
-   * The position of the key spelled by the 7-bit ASCII bytes `b[start, end)` (no string is made),
-   * or -1; valid for {@link keyAt} and {@link valueAt} until the table next changes.
+   * The position of the key spelled by the 7-bit ASCII bytes `b[start, end)` whose
+   * {@link hostHash} is `h` (no string is made), or -1; valid for {@link keyAt} and
+   * {@link valueAt} until the table next changes.
    */
-  findBytes(b: Uint8Array, start: number, end: number): number {
-    const h = hostHashBytes(b, start, end);
+  findBytes(b: Uint8Array, start: number, end: number, h: number): number {
     const mask = this.mask;
     let i = h & mask;
     for (;;) {

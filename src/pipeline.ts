@@ -387,7 +387,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
     processRoutine(r) {
       // looked up by the name's bytes: no string is made for a host the table holds
-      const at = hosts.findBytes(r.bytes, r.hostStart, r.hostEnd);
+      const at = hosts.findBytes(r.bytes, r.hostStart, r.hostEnd, r.hostHash);
       if (at < 0) return false;
       const entry = hosts.valueAt(at);
       if (lineless.size > 0 && lineless.has(hosts.keyAt(at))) return false;

@@ -15,6 +15,7 @@
  * - the message is one line `lineMayMatter` rejects (printable ASCII, no stage's prefilter).
  */
 import type { RoutineRecord } from '../model/event.js';
+import { HOST_HASH_SEED, hostHashFinish, hostHashStep } from '../model/host-hash.js';
 
 /** A line test over bytes, src/parse/routine.ts `lineMayMatter`. */
 export type LineMayMatter = (b: Uint8Array, start: number, end: number) => boolean;
@@ -105,7 +106,13 @@ export function readRoutineRecord(
   if (p < 0 || VAL[0] === 0) return false;
   const hostStart = p;
   const hostEnd = p + (VAL[0] as number);
-  if (!ascii(body, hostStart, hostEnd)) return false;
+  // the ASCII check and the host table's hash in one pass over the name
+  let hash = HOST_HASH_SEED;
+  for (let i = hostStart; i < hostEnd; i++) {
+    const c = body[i] as number;
+    if (c > 0x7f) return false;
+    hash = hostHashStep(hash, c);
+  }
   p = hostEnd;
   // boot_id
   if (p >= end) return false;
@@ -158,6 +165,7 @@ export function readRoutineRecord(
   out.bytes = body;
   out.hostStart = hostStart;
   out.hostEnd = hostEnd;
+  out.hostHash = hostHashFinish(hash);
   out.ts = ts;
   out.uptimeUs = uptimeUs < 0 ? null : uptimeUs;
   out.bootIdStart = bootIdStart;

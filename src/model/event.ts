@@ -55,6 +55,8 @@ export interface RoutineRecord {
   bytes: Uint8Array;
   hostStart: number;
   hostEnd: number;
+  /** the name's hash (src/model/host-hash.ts), computed while its bytes were checked */
+  hostHash: number;
   /** event time, µs since the epoch */
   ts: number;
   uptimeUs: number | null;
@@ -68,6 +70,7 @@ export function newRoutineRecord(): RoutineRecord {
     bytes: new Uint8Array(0),
     hostStart: 0,
     hostEnd: 0,
+    hostHash: 0,
     ts: 0,
     uptimeUs: null,
     bootIdStart: -1,

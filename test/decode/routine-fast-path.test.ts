@@ -11,6 +11,7 @@ import { generateFleet } from '../../bench/fleet.js';
 import { createKernelLogEventCodec } from '../../src/decode/codecs.js';
 import { readRoutineRecord } from '../../src/decode/routine-avro.js';
 import { DEFAULT_CORRELATION, DEFAULT_LIMITS, type StateLimits } from '../../src/model/config.js';
+import { hostHash } from '../../src/model/host-hash.js';
 import { type KernelLogEvent, makeEvent, newRoutineRecord, routineHost } from '../../src/model/event.js';
 import { prefilter, START_ANCHORS } from '../../src/parse/crash/start.js';
 import { BOOT_BANNER, isBootBanner } from '../../src/parse/hw/boot.js';
@@ -57,6 +58,8 @@ function run(events: readonly KernelLogEvent[], fast: boolean, opts: RunOptions 
     }
     if (fast && readRoutineRecord(bytes, 1 << 20, lineMayMatter, view)) {
       expect(routineHost(view)).toBe(ev.host);
+      // the hash the pipeline's host table finds the host by
+      expect(view.hostHash).toBe(hostHash(ev.host));
       expect(view.ts).toBe(ev.ts);
       if (p.processRoutine(view)) {
         fastHits++;
