@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HostTable, hostHash } from '../src/host-table.js';
-import { HOST_HASH_SEED, hostHashFinish, hostHashStep } from '../src/model/host-hash.js';
+import { hostHashOfBytes } from '../src/model/host-hash.js';
 import { rng } from '../bench/fleet.js';
 
 interface Entry {
@@ -17,9 +17,7 @@ function entries<V>(t: HostTable<V>): [string, V][] {
 
 /** The position of the name in `b[start, end)`, hashed from its bytes as the routine record reader does. */
 function findBytes<V>(t: HostTable<V>, b: Uint8Array, start: number, end: number): number {
-  let h = HOST_HASH_SEED;
-  for (let i = start; i < end; i++) h = hostHashStep(h, b[i] as number);
-  return t.findBytes(b, start, end, hostHashFinish(h));
+  return t.findBytes(b, start, end, hostHashOfBytes(b, start, end));
 }
 
 /** A fresh copy of the string, so the table compares contents, as with decoded records. */
@@ -134,7 +132,7 @@ describe('HostTable', () => {
 
   it('tells apart two names with the same 32-bit hash, by string and by bytes', () => {
     // found by a search over host-0, host-1, ...: the first pair whose hashes are equal
-    const [a, b] = ['host-139599', 'host-322382'];
+    const [a, b] = ['host-7040', 'host-60908'];
     expect(hostHash(a)).toBe(hostHash(b));
     const t = new HostTable<string>();
     t.set(a, 'a');

@@ -108,7 +108,14 @@ export function readRoutineRecord(
   const hostEnd = p + (VAL[0] as number);
   // the ASCII check and the host table's hash in one pass over the name
   let hash = HOST_HASH_SEED;
-  for (let i = hostStart; i < hostEnd; i++) {
+  let i = hostStart;
+  for (; i + 1 < hostEnd; i += 2) {
+    const c0 = body[i] as number;
+    const c1 = body[i + 1] as number;
+    if ((c0 | c1) > 0x7f) return false;
+    hash = hostHashStep(hash, c0 | (c1 << 16));
+  }
+  if (i < hostEnd) {
     const c = body[i] as number;
     if (c > 0x7f) return false;
     hash = hostHashStep(hash, c);
