@@ -12,6 +12,7 @@ import { createPipeline as createRealPipeline, type Pipeline, type PipelineSink 
 import { coPartitionedAssigner } from '../source/assigner.js';
 import { createEventDecoder, type EventDecoder } from '../source/decoder.js';
 import { createKafkaClient, toPoisonlinkError } from '../source/kafka-client.js';
+import { checkTls } from '../source/tls-check.js';
 import { createOutputEncoders, type OutputEncoders } from '../sink/encoders.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 import { PartitionWorker, type WorkerDeps } from './partition-worker.js';
@@ -195,6 +196,8 @@ export function createProcessor(options: ProcessorOptions): Processor {
     ready: () => joined && !stopping && fatal === null && [...workers.values()].every((w) => w.restored),
     healthy: () => fatal === null,
     async start() {
+      // a refused TLS certificate fails here at once, not after kafkajs's connection retries
+      if (options.kafka === undefined) await checkTls(config);
       try {
         await admin.connect();
       } catch (e: unknown) {

@@ -39,7 +39,8 @@ describe('poisonlink run over TLS', () => {
 
   /**
    * Runs `poisonlink run` with `sets`, which must give up within 90 s: exit 1 with a non-retriable
-   * KAFKA_CONNECTION_FAILED. Returns the error's text.
+   * KAFKA_CONNECTION_FAILED from the TLS check before kafkajs connects (src/source/tls-check.ts),
+   * not from kafkajs after its retries. Returns the error's text.
    */
   async function refusal(sets: Record<string, string>): Promise<string> {
     const run = spawnRun(setArgs(sets));
@@ -53,6 +54,9 @@ describe('poisonlink run over TLS', () => {
     const err = run.lines.find((l) => l['level'] === 'error');
     expect(err?.['code']).toBe('KAFKA_CONNECTION_FAILED');
     expect(err?.['retriable']).toBe(false);
+    expect(String(err?.['error'])).toContain(
+      'KAFKA_CONNECTION_FAILED: checking the TLS connection to Kafka: ',
+    );
     return String(err?.['error']);
   }
 
