@@ -5,6 +5,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { crashId } from '../src/classify/identity.js';
 import { Collector } from '../src/cli/collect.js';
 import { loadKnownIssuesFile } from '../src/config/known-issues-file.js';
 import { DEFAULT_CORRELATION, DEFAULT_LIMITS } from '../src/model/config.js';
@@ -338,6 +339,46 @@ describe('pipeline: reports that end with `---[ end trace`', () => {
     expect(restarted.map((v) => v.title)).toEqual([
       'BUG: unable to handle kernel NULL pointer dereference in d_lookup',
     ]);
+  });
+});
+
+describe('pipeline: crash ids of reports that start on the same record or in the same second', () => {
+  // the task that oopsed exits, and its exit prints a WARNING right after the oops
+  const EXIT_WARNING = [
+    '------------[ cut here ]------------',
+    'WARNING: CPU: 3 PID: 1234 at kernel/exit.c:900 do_exit+0x8e/0xb0',
+    'Modules linked in: xfs',
+    'CPU: 3 UID: 0 PID: 1234 Comm: kworker/3:1 Tainted: G      D            6.12.0 #1',
+    'RIP: 0010:do_exit+0x8e/0xb0',
+    'Call Trace:',
+    ' <TASK>',
+    ' make_task_dead+0x81/0x90',
+    ' rewind_stack_and_make_dead+0x17/0x20',
+    ' </TASK>',
+    '---[ end trace 0000000000000000 ]---',
+  ];
+  const T = 1_790_000_000_000_000;
+  const expectTwo = (c: Collector, firstId: string) => {
+    const vs = [...c.verdicts.values()];
+    // syzkaller titles the newer `BUG: kernel NULL pointer dereference, address:` as the older line
+    expect(vs.map((v) => v.title)).toEqual([
+      'BUG: unable to handle kernel NULL pointer dereference in d_lookup',
+      'WARNING in do_exit',
+    ]);
+    // the first keeps the id it always had; the second is not taken for its revision
+    expect(vs[0]?.crash_id).toBe(firstId);
+    expect(vs[1]?.crash_id).not.toBe(firstId);
+    expect(c.counts.revisions).toBe(0);
+  };
+
+  it('gives each its own crash_id when a shipper stamps both reports with the same second and no seq', () => {
+    const events = [...X86_OOPS, ...EXIT_WARNING].map((message) => makeEvent({ host: 'h', ts: T, message }));
+    expectTwo(run(events), crashId('h', null, null, T));
+  });
+
+  it('gives each its own crash_id when one multi-line record (pstore, kdump) holds both', () => {
+    const message = [...X86_OOPS, ...EXIT_WARNING].join('\n');
+    expectTwo(run([makeEvent({ host: 'h', ts: T, seq: 7, message })]), crashId('h', null, 7, T));
   });
 });
 

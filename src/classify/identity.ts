@@ -14,10 +14,20 @@ function sha256Hex(text: string): string {
 /**
  * Hash of host, boot_id and the report's first record: its kmsg `seq` when known, else its event
  * time. 32 hex digits (128 bits) so that collisions across a fleet's lifetime are negligible.
+ * `ordinal` > 0 tells apart reports whose first records share seq or time (two reports in one
+ * multi-line record; a shipper stamping whole seconds, where an oops and the WARNING its task's
+ * exit prints fall in the same second): the correlator gives the later one the next ordinal.
  */
-export function crashId(host: string, bootId: string | null, firstSeq: number | null, ts: number): string {
+export function crashId(
+  host: string,
+  bootId: string | null,
+  firstSeq: number | null,
+  ts: number,
+  ordinal = 0,
+): string {
   const first = firstSeq !== null ? `seq:${firstSeq}` : `ts:${ts}`;
-  return sha256Hex(`${host}\u0000${bootId ?? ''}\u0000${first}`).slice(0, 32);
+  const nth = ordinal > 0 ? `\u0000#${ordinal}` : '';
+  return sha256Hex(`${host}\u0000${bootId ?? ''}\u0000${first}${nth}`).slice(0, 32);
 }
 
 /**

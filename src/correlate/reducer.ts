@@ -39,6 +39,7 @@ import {
   type Incident,
   type StepResult,
 } from './types.js';
+import { crashId } from '../classify/identity.js';
 import { evaluate, MAX_OPEN_VERDICTS, mustWait, openVerdictOf } from './verdicts.js';
 
 /** pfn-less injection markers make poison synthetic within this distance */
@@ -176,8 +177,13 @@ function onCrash(s: HostState, report: CrashReport, ctx: CorrelateContext, out: 
   const boot = bootOf(s, report.bootId, report.ts, report.uptimeUs, inOrder);
   noteTime(s, report.ts, report.uptimeUs, boot);
   const o = openVerdictOf(report, boot);
-  countSignature(s, o.v.signature, report.ts, out, ctx);
   const open = s.open ?? [];
+  // a report whose first record (seq, or time) is that of a verdict still open gets the next
+  // ordinal: with the same key, the later verdict would replace the earlier one as its revision
+  for (let k = 1; open.some((x) => x.v.crash_id === o.v.crash_id); k++) {
+    o.v.crash_id = crashId(report.host, report.bootId, report.firstSeq, report.ts, k);
+  }
+  countSignature(s, o.v.signature, report.ts, out, ctx);
   open.push(o);
   s.open = open;
   let n = 0;
