@@ -94,6 +94,35 @@ describe('report boundaries', () => {
     expect(reports[0]?.lines).toEqual(X86_OOPS.slice(0, 8));
   });
 
+  it('keeps the `INFO:` lines of an old SLUB report in it, and an `INFO:` report after it apart', () => {
+    // mm/slub.c of 3.x kernels: slab_bug(), check_bytes_and_report(), print_track(),
+    // print_page_info(), print_trailer(), then the stack and slab_fix()
+    const slub = [
+      '=============================================================================',
+      'BUG kmalloc-64 (Not tainted): Poison overwritten',
+      '-----------------------------------------------------------------------------',
+      'INFO: 0xffff88003d1a3f20-0xffff88003d1a3f27. First byte 0x0 instead of 0x6b',
+      'INFO: Allocated in load_elf_binary+0x3c/0x1660 age=2191 cpu=1 pid=1542',
+      'INFO: Freed in load_elf_binary+0x8a2/0x1660 age=12 cpu=0 pid=1543',
+      'INFO: Slab 0xffffea0000f46800 objects=18 used=18 fp=0x          (null) flags=0x4000000000004080',
+      'INFO: Object 0xffff88003d1a3f00 @offset=3840 fp=0xffff88003d1a3e00',
+      'Object ffff88003d1a3f00: 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b  kkkkkkkkkkkkkkkk',
+      'Pid: 1543, comm: sh Not tainted 3.2.0 #1',
+      'Call Trace:',
+      ' [<ffffffff81146bd8>] print_trailer+0x138/0x140',
+      ' [<ffffffff81146e3f>] check_bytes_and_report+0xf7/0x140',
+      ' [<ffffffff81147a0c>] check_object+0x1dc/0x240',
+      'FIX kmalloc-64: Restoring 0xffff88003d1a3f20-0xffff88003d1a3f27=0x6b',
+    ];
+    const hung = [
+      'INFO: task khugepaged:57 blocked for more than 120 seconds.',
+      '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.',
+    ];
+    const { reports } = assemble([...slub, ...hung]);
+    expect(reports.map((r) => r.lines[0])).toEqual([slub[1], hung[0]]);
+    expect(reports[0]?.lines).toEqual(slub.slice(1));
+  });
+
   it('starts a new report at an `Oops:` line that follows a finished report', () => {
     const warn = [
       '------------[ cut here ]------------',

@@ -18,7 +18,8 @@ export interface ReportStart {
   secondary: boolean;
   /**
    * Inside an open report this line is not a second report (syzkaller's report-start ignores:
-   * panics, `invalid opcode: 0000`, `Internal error:`, `PANIC: double fault`, netdev refcount waits).
+   * panics, `invalid opcode: 0000`, `Internal error:`, `PANIC: double fault`, netdev refcount waits;
+   * and the `INFO:` trailer lines of a SLUB report).
    */
   noSplit: boolean;
 }
@@ -46,13 +47,30 @@ export function matchReportStart(text: string): ReportStart | null {
     kind,
     id: g.id,
     secondary: !ownCrash && (g.secondary?.test(text) ?? false),
-    noSplit: !ownCrash && syzkallerContinuation(text),
+    noSplit: !ownCrash && (syzkallerContinuation(text) || slubTrailer(text)),
   };
 }
+
+/**
+ * The `INFO:` lines older kernels' mm/slub.c prints under its `BUG <cache> (<taint>): <what>` header
+ * (check_bytes_and_report / slab_pad_check, print_track, print_page_info, print_trailer). They
+ * carry the `INFO:` anchor, but inside an open report they are that report's lines, not new
+ * reports (a poison-overwritten report is one crash, not six).
+ */
+const SLUB_TRAILER: readonly RegExp[] = [
+  /INFO: 0x[0-9a-f]+-0x[0-9a-f]+[.@ ]/,
+  /INFO: (?:Allocated|Freed) in .* age=\d+ cpu=\d+ pid=\d+/,
+  /INFO: Slab 0x[0-9a-f]+ objects=\d+ used=\d+/,
+  /INFO: Object 0x[0-9a-f]+ @offset=\d+/,
+];
 
 /** syzkaller's rule: inside an open report this line never starts a second one (for the corpus evaluation). */
 export function syzkallerContinuation(text: string): boolean {
   return NO_SPLIT.some((r) => r.test(text));
+}
+
+function slubTrailer(text: string): boolean {
+  return text.includes('INFO: ') && SLUB_TRAILER.some((r) => r.test(text));
 }
 
 /** Does this line end the report it belongs to (`---[ end trace ...`, `---[ end Kernel panic ...`)? */
