@@ -17,6 +17,7 @@ import { type Config, INPUT_FORMATS } from '../config/schema.js';
 import { createPipeline, type Pipeline, type PipelineSink } from '../pipeline.js';
 import { createEventDecoder } from '../source/decoder.js';
 import { createKafkaClient, toPoisonlinkError } from '../source/kafka-client.js';
+import { checkTls } from '../source/tls-check.js';
 import { createOutputEncoders } from '../sink/encoders.js';
 import { createLogger } from '../telemetry/logger.js';
 import { parseReplayArgs, REPLAY_USAGE, type ReplayArgs } from './args.js';
@@ -208,6 +209,16 @@ export async function replay(argv: readonly string[], io: ReplayIo): Promise<num
     kafka ??= io.kafka?.(config) ?? createKafkaClient(config, log);
     return kafka;
   };
+
+  // a refused TLS certificate fails here at once, not after kafkajs's connection retries
+  if (io.kafka === undefined && (prep.mode === 'topics' || args.outputTopic !== null)) {
+    try {
+      await checkTls(config);
+    } catch (e: unknown) {
+      io.stderr(`poisonlink replay: ${describeError(e)}\n`);
+      return 1;
+    }
+  }
 
   let output: ReplayOutput;
   const toStdout = args.output === '-';

@@ -8,6 +8,7 @@ import { makeTestClientIdentity, makeTestTlsIdentity } from '../../scripts/kafka
 import { resolveConfig } from '../../src/config/load.js';
 import { PoisonlinkError } from '../../src/config/errors.js';
 import { checkTls } from '../../src/source/tls-check.js';
+import { runReplay } from '../replay/helpers.js';
 
 function cfg(sets: Record<string, string>) {
   return resolveConfig({
@@ -146,6 +147,24 @@ describe('the TLS check before kafkajs connects', () => {
     expect(b.got.length).toBeGreaterThan(before);
     // only unreachable brokers: nothing to say yet
     await checkTls(cfg({ 'kafka.brokers': `127.0.0.1:${closed}`, 'kafka.ssl.enabled': 'true' }));
+  });
+
+  it('stops poisonlink replay of a topic at once, with exit code 1, on a certificate it refuses', async () => {
+    const b = await tlsBroker();
+    const brokers = `127.0.0.1:${b.port}`;
+    const set = (kv: string) => ['--set', kv];
+    const r = await runReplay([
+      '--topic',
+      'kernel-log-events',
+      '--output',
+      '-',
+      ...set(`kafka.brokers=${brokers}`),
+      ...set('kafka.ssl.enabled=true'),
+      ...set(`kafka.ssl.caFile=${stranger.caFile}`),
+    ]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('checking the TLS connection to Kafka');
+    expect(r.stderr).toContain(`the TLS certificate of the broker at ${brokers} was refused`);
   });
 
   it('does nothing without kafka.ssl.enabled', async () => {
