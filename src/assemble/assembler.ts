@@ -321,6 +321,15 @@ function onStart(
 ): MutableOutput | null {
   const ev = ctx.event;
   let res = o;
+  if (start.continues !== null) {
+    // the message of the report its caller (or, without caller ids, the stream) has open
+    const r = ev.caller !== null ? byCaller(s, ev.caller) : mostRecent(s);
+    const first = r?.lines[0];
+    if (r !== null && r.endedTs < 0 && first !== undefined && start.continues.test(first)) {
+      take(r, ctx.text, true, ev.ts, limits);
+      return res;
+    }
+  }
   if (start.secondary || start.noSplit === true) {
     // continues the open report of this caller (a panic may come from another CPU: then the latest)
     const own = ev.caller !== null ? byCaller(s, ev.caller) : null;

@@ -123,6 +123,34 @@ describe('report boundaries', () => {
     expect(reports[0]?.lines).toEqual(slub.slice(1));
   });
 
+  it('keeps an old kernel’s hard-lockup WARN message in the WARNING it belongs to, and a newer hard lockup apart', () => {
+    // 3.x warn_slowpath_common(): `WARNING: at file:line func()`, the board, the WARN() message,
+    // the modules, the stack; the message here is watchdog_overflow_callback's
+    const oldWarn = [
+      '------------[ cut here ]------------',
+      'WARNING: at kernel/watchdog.c:245 watchdog_overflow_callback+0x9c/0xd0()',
+      'Hardware name: Bochs',
+      'Watchdog detected hard LOCKUP on cpu 0',
+      'Modules linked in: 8139cp mii',
+      'Pid: 0, comm: swapper/0 Not tainted 3.8.9-200.fc18.x86_64 #1',
+      'Call Trace:',
+      ' <NMI>  [<ffffffff8105cd86>] warn_slowpath_common+0x66/0x80',
+      ' [<ffffffff8105cdec>] warn_slowpath_fmt+0x4c/0x50',
+      ' [<ffffffff810eb83c>] watchdog_overflow_callback+0x9c/0xd0',
+      '---[ end trace 8a9f3e4bc4b4ea64 ]---',
+    ];
+    // 4.x and later: pr_emerg() of the message itself, then the modules and registers
+    const newer = [
+      'Watchdog detected hard LOCKUP on cpu 2',
+      'Modules linked in: xfs',
+      'CPU: 2 PID: 0 Comm: swapper/2 Not tainted 5.15.0 #1',
+      'RIP: 0010:native_safe_halt+0xb/0x10',
+    ];
+    const { reports } = assemble([...oldWarn, ...newer]);
+    expect(reports.map((r) => r.lines[0])).toEqual([oldWarn[1], newer[0]]);
+    expect(reports[0]?.lines).toEqual(oldWarn.slice(1));
+  });
+
   it('starts a new report at an `Oops:` line that follows a finished report', () => {
     const warn = [
       '------------[ cut here ]------------',

@@ -22,7 +22,25 @@ export interface ReportStart {
    * and the `INFO:` trailer lines of a SLUB report).
    */
   noSplit: boolean;
+  /**
+   * The line is the message of an open report whose first line matches this (see CONTINUES): it
+   * joins that report instead of starting one; null for every other start.
+   */
+  continues: RegExp | null;
 }
+
+/**
+ * Start lines that are the message of the report printed just before them. Kernels before 4.x
+ * printed a hard lockup as `WARN(1, "Watchdog detected hard LOCKUP on cpu %d", cpu)` in
+ * watchdog_overflow_callback: the `WARNING: at kernel/watchdog.c` line, then that message, then
+ * the WARNING's registers and stack. One report, as syzkaller reads it.
+ */
+const CONTINUES: ReadonlyArray<{ line: RegExp; header: RegExp }> = [
+  {
+    line: /Watchdog detected hard LOCKUP on cpu/,
+    header: /WARNING: .*at kernel\/watchdog\.c:\d+ watchdog_overflow_callback/,
+  },
+];
 
 // syzkaller's report-start ignores: these lines do not open a second report inside an open one.
 const NO_SPLIT: readonly RegExp[] = [
@@ -48,6 +66,7 @@ export function matchReportStart(text: string): ReportStart | null {
     id: g.id,
     secondary: !ownCrash && (g.secondary?.test(text) ?? false),
     noSplit: !ownCrash && (syzkallerContinuation(text) || slubTrailer(text)),
+    continues: CONTINUES.find((c) => c.line.test(text))?.header ?? null,
   };
 }
 
