@@ -3,30 +3,23 @@
  * key deleted and set again goes to the back; entries deleted or added by a forEach callback are
  * skipped or visited as a Map's iterator does).
  *
- * Why not a Map: this is the lookup every record makes, and the host name of every record is a
- * fresh string (decoded from the record), whose hash V8's Map computes out of line and whose key
- * it then compares generically. Here the hash is a short inlined loop, the index and the dense
- * hash array are typed arrays small enough to stay cached, and only a matching hash leads to the
- * one string comparison. Measured in the same rounds at 50,000 hosts (bench/NOTES.md): ~10% more
- * records/s in process and ~20% more lines/s for parse + assemble than with a Map.
+ * Why not a Map: this is the lookup every record makes. A routine record's host is found by its
+ * name's bytes and the hash the record reader computed while it checked them ({@link findBytes}),
+ * so no string is made; a Map needs the string, hashes it out of line and compares keys
+ * generically. The index and the dense hash array are typed arrays small enough to stay cached,
+ * and only a matching hash leads to the one key comparison. Measured in the same rounds at 50,000
+ * hosts (bench/NOTES.md §1, §1b): the in-process path ×1.33–1.41 the Map version, parse + assemble
+ * over decoded strings ×1.17–1.24 (×0.93–0.97 at 10,000 hosts, where V8's own string hash wins).
  *
  * Layout: keys, values and hashes in dense arrays in insertion order (a deleted entry leaves a
  * hole, removed by compaction when holes are half the array), and an open-addressing index
  * (linear probing, backward-shift deletion, load at most 1/2) holding dense position + 1.
  */
 
+import { sameAscii } from './model/event.js';
 import { hostHash } from './model/host-hash.js';
 
-export { hostHash };
-
 const MIN_DENSE = 16;
-
-/** `b[start, end)` is the key, code unit for byte (the bytes are ASCII when it is an ASCII key). */
-function sameKey(key: string, b: Uint8Array, start: number, end: number): boolean {
-  if (key.length !== end - start) return false;
-  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== b[start + i]) return false;
-  return true;
-}
 
 export class HostTable<V> {
   private keys: (string | undefined)[] = [];
@@ -48,8 +41,8 @@ export class HostTable<V> {
   }
 
   get(key: string): V | undefined {
-    const at = this.find(key, hostHash(key));
-    return at < 0 ? undefined : this.vals[at];
+    const slot = this.slotOf(key, hostHash(key));
+    return slot < 0 ? undefined : this.vals[(this.index[slot] as number) - 1];
   }
 
   /**
@@ -63,7 +56,7 @@ export class HostTable<V> {
     for (;;) {
       const p = this.index[i] as number;
       if (p === 0) return -1;
-      if (this.hashes[p - 1] === h && sameKey(this.keys[p - 1] as string, b, start, end)) return p - 1;
+      if (this.hashes[p - 1] === h && sameAscii(this.keys[p - 1] as string, b, start, end)) return p - 1;
       i = (i + 1) & mask;
     }
   }
@@ -76,16 +69,12 @@ export class HostTable<V> {
     return this.vals[pos] as V;
   }
 
-  has(key: string): boolean {
-    return this.find(key, hostHash(key)) >= 0;
-  }
-
   /** Replaces the value in place, or adds the key at the back. */
   set(key: string, value: V): void {
     const h = hostHash(key);
-    const at = this.find(key, h);
-    if (at >= 0) {
-      this.vals[at] = value;
+    const slot = this.slotOf(key, h);
+    if (slot >= 0) {
+      this.vals[(this.index[slot] as number) - 1] = value;
       return;
     }
     if (this.end === this.hashes.length) this.makeRoom();
@@ -99,20 +88,13 @@ export class HostTable<V> {
   }
 
   delete(key: string): boolean {
-    const h = hostHash(key);
-    const mask = this.mask;
-    let i = h & mask;
-    for (;;) {
-      const p = this.index[i] as number;
-      if (p === 0) return false;
-      if (this.hashes[p - 1] === h && this.keys[p - 1] === key) break;
-      i = (i + 1) & mask;
-    }
-    const pos = (this.index[i] as number) - 1;
+    const slot = this.slotOf(key, hostHash(key));
+    if (slot < 0) return false;
+    const pos = (this.index[slot] as number) - 1;
     this.keys[pos] = undefined;
     this.vals[pos] = undefined;
     this.live--;
-    this.removeIndexSlot(i);
+    this.removeIndexSlot(slot);
     return true;
   }
 
@@ -139,13 +121,14 @@ export class HostTable<V> {
     }
   }
 
-  private find(key: string, h: number): number {
+  /** The index slot holding the key whose hash is `h`, or -1. */
+  private slotOf(key: string, h: number): number {
     const mask = this.mask;
     let i = h & mask;
     for (;;) {
       const p = this.index[i] as number;
       if (p === 0) return -1;
-      if (this.hashes[p - 1] === h && this.keys[p - 1] === key) return p - 1;
+      if (this.hashes[p - 1] === h && this.keys[p - 1] === key) return i;
       i = (i + 1) & mask;
     }
   }

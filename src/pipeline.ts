@@ -269,7 +269,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
    * max_hosts reached: evict the least recently seen host, as the CLOCK algorithm approximates it
    * (the table's insertion order is the clock): a host seen since the hand last passed it gets a
    * second chance at the back, the first one not seen is evicted. A record costs one flag, not a
-   * move in the map.
+   * move in the table.
    */
   function evictOldest(): void {
     for (;;) {

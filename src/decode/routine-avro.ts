@@ -15,7 +15,7 @@
  * - the message is one line `lineMayMatter` rejects (printable ASCII, no stage's prefilter).
  */
 import type { RoutineRecord } from '../model/event.js';
-import { HOST_HASH_SEED, hostHashFinish, hostHashStep } from '../model/host-hash.js';
+import { ASCII_HOST_HASH, asciiHostHash } from '../model/host-hash.js';
 
 /** A line test over bytes, src/parse/routine.ts `lineMayMatter`. */
 export type LineMayMatter = (b: Uint8Array, start: number, end: number) => boolean;
@@ -107,19 +107,8 @@ export function readRoutineRecord(
   const hostStart = p;
   const hostEnd = p + (VAL[0] as number);
   // the ASCII check and the host table's hash in one pass over the name
-  let hash = HOST_HASH_SEED;
-  let i = hostStart;
-  for (; i + 1 < hostEnd; i += 2) {
-    const c0 = body[i] as number;
-    const c1 = body[i + 1] as number;
-    if ((c0 | c1) > 0x7f) return false;
-    hash = hostHashStep(hash, c0 | (c1 << 16));
-  }
-  if (i < hostEnd) {
-    const c = body[i] as number;
-    if (c > 0x7f) return false;
-    hash = hostHashStep(hash, c);
-  }
+  if (!asciiHostHash(body, hostStart, hostEnd)) return false;
+  const hostHash = ASCII_HOST_HASH[0] as number;
   p = hostEnd;
   // boot_id
   if (p >= end) return false;
@@ -172,7 +161,7 @@ export function readRoutineRecord(
   out.bytes = body;
   out.hostStart = hostStart;
   out.hostEnd = hostEnd;
-  out.hostHash = hostHashFinish(hash);
+  out.hostHash = hostHash;
   out.ts = ts;
   out.uptimeUs = uptimeUs < 0 ? null : uptimeUs;
   out.bootIdStart = bootIdStart;

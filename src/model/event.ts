@@ -78,13 +78,6 @@ export function newRoutineRecord(): RoutineRecord {
   };
 }
 
-/** The host name of a RoutineRecord as a string (for logs and tests; the hot path never makes it). */
-export function routineHost(r: RoutineRecord): string {
-  return Buffer.from(r.bytes.buffer, r.bytes.byteOffset + r.hostStart, r.hostEnd - r.hostStart).toString(
-    'latin1',
-  );
-}
-
 /**
  * Whether `b[start, end)` is 7-bit ASCII spelling `text` (no string is made of the bytes). Any
  * other byte fails, so equal bytes are also equal UTF-8.

@@ -12,13 +12,25 @@ import { createKernelLogEventCodec } from '../../src/decode/codecs.js';
 import { readRoutineRecord } from '../../src/decode/routine-avro.js';
 import { DEFAULT_CORRELATION, DEFAULT_LIMITS, type StateLimits } from '../../src/model/config.js';
 import { hostHash } from '../../src/model/host-hash.js';
-import { type KernelLogEvent, makeEvent, newRoutineRecord, routineHost } from '../../src/model/event.js';
+import {
+  type KernelLogEvent,
+  makeEvent,
+  newRoutineRecord,
+  type RoutineRecord,
+} from '../../src/model/event.js';
 import { prefilter, START_ANCHORS } from '../../src/parse/crash/start.js';
 import { BOOT_BANNER, isBootBanner } from '../../src/parse/hw/boot.js';
 import { LEADS, NEEDLES } from '../../src/parse/hw/rows.js';
 import { hwPrefilter } from '../../src/parse/hw/state.js';
 import { lineMayMatter } from '../../src/parse/routine.js';
 import { createPipeline, type PipelineSink } from '../../src/pipeline.js';
+
+/** The host name a RoutineRecord points at in its bytes. */
+function routineHost(r: RoutineRecord): string {
+  return Buffer.from(r.bytes.buffer, r.bytes.byteOffset + r.hostStart, r.hostEnd - r.hostStart).toString(
+    'latin1',
+  );
+}
 
 const codec = createKernelLogEventCodec();
 
